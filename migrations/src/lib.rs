@@ -1,0 +1,18 @@
+//! Tether's database schema as sea-orm migrations.
+//!
+//! One migration list serves SQLite and PostgreSQL alike: string-backed enums guarded by CHECK
+//! constraints, foreign keys declared inside `create_table`, one statement per change. Migrations
+//! are append-only once released: change the schema by adding a new file, never by editing one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_content;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_content::Migration)]
+    }
+}

@@ -1,0 +1,142 @@
+//! The running application: shared state, start-up (migrate, sample content), and the server
+//! with graceful shutdown. `main` and the tests build Tether through the same functions here.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::domain::bundle::Bundle;
+use crate::read_cache::ReadCache;
+use crate::storage::{self, StorageError, bundle_io};
+
+/// The sample bundle: the anxious–avoidant page, as shipped in the binary.
+pub const SAMPLE_BUNDLE: &str = include_str!("../sample-content/anxious-avoidant.json");
+
+/// Everything a handler may need, shared by all requests.
+pub struct App {
+    pub db: DatabaseConnection,
+    pub config: Config,
+    pub clock: Arc<dyn Clock>,
+    pub cache: ReadCache,
+}
+
+/// Cheap to clone; handlers take `State<AppState>`.
+#[derive(Clone)]
+pub struct AppState(Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Must be called inside a Tokio runtime (the read cache starts a task).
+    pub fn new(db: DatabaseConnection, config: Config, clock: Arc<dyn Clock>) -> Self {
+        let cache = ReadCache::new(db.clone(), config.read_cache_entries);
+        Self(Arc::new(App {
+            db,
+            config,
+            clock,
+            cache,
+        }))
+    }
+}
+
+/// Why Tether could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("the built-in sample bundle is invalid:\n{0}")]
+    Sample(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Connects, migrates, and loads the sample content into an empty database when configured to.
+pub async fn prepare_database(config: &Config) -> Result<DatabaseConnection, StartError> {
+    let db = storage::connect(&config.database_url).await?;
+    storage::migrate(&db).await?;
+    if config.sample_content && !storage::has_content(&db).await? {
+        let bundle = Bundle::parse(SAMPLE_BUNDLE).map_err(|p| StartError::Sample(p.to_string()))?;
+        let report = bundle_io::import(&db, &bundle, SystemClock.now())
+            .await
+            .map_err(|e| StartError::Sample(e.to_string()))?;
+        tracing::info!(
+            created = report.created,
+            "loaded the sample content into the empty database"
+        );
+    }
+    Ok(db)
+}
+
+/// The full router for a state.
+pub fn router(state: AppState) -> Router {
+    crate::http::router(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    let db = prepare_database(&config).await?;
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.addr,
+            source,
+        })?;
+    let state = AppState::new(db.clone(), config.clone(), Arc::new(SystemClock));
+    tracing::info!(
+        addr = %config.addr,
+        public_url = %config.public_url,
+        "Tether is serving: API at {0}/api/v1/articles, docs at {0}/api/docs",
+        config.public_url
+    );
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(StartError::Serve)?;
+    db.close().await.map_err(StorageError::from)?;
+    tracing::info!("Tether stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

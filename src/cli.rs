@@ -1,0 +1,142 @@
+//! The `tether` command line (CONTRACT section 1).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::domain::bundle::Bundle;
+use crate::storage::{self, bundle_io};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tether",
+    version,
+    about = "A headless CMS for guidance-content sites"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply pending migrations, load the sample content into an empty database, and serve
+    /// (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Import a content bundle, all or nothing.
+    Import {
+        /// The bundle's JSON file (`-` for standard input).
+        file: PathBuf,
+    },
+    /// Write every piece of content as one bundle.
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Parses the arguments, runs the command, and turns its outcome into an exit code.
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(&config);
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => app::serve(config).await.map_err(|e| e.to_string()),
+        Command::Migrate => migrate(&config).await,
+        Command::Import { file } => import(&config, &file).await,
+        Command::Export { out } => export(&config, out.as_deref()).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn connect_migrated(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
+    let db = storage::connect(&config.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    storage::migrate(&db).await.map_err(|e| e.to_string())?;
+    Ok(db)
+}
+
+async fn migrate(config: &Config) -> Result<(), String> {
+    connect_migrated(config).await?;
+    eprintln!("migrations applied");
+    Ok(())
+}
+
+async fn import(config: &Config, file: &std::path::Path) -> Result<(), String> {
+    let text = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+            .map_err(|e| format!("cannot read standard input: {e}"))?
+    } else {
+        std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?
+    };
+    let bundle = Bundle::parse(&text).map_err(|problems| problem_list(&problems))?;
+    let db = connect_migrated(config).await?;
+    match bundle_io::import(&db, &bundle, SystemClock.now()).await {
+        Ok(report) => {
+            eprintln!(
+                "imported {}: {} created, {} updated, {} unchanged",
+                file.display(),
+                report.created,
+                report.updated,
+                report.unchanged
+            );
+            Ok(())
+        }
+        Err(bundle_io::ImportError::Invalid(problems)) => Err(problem_list(&problems)),
+        Err(bundle_io::ImportError::Storage(e)) => Err(e.to_string()),
+    }
+}
+
+fn problem_list(problems: &crate::domain::problems::Problems) -> String {
+    format!(
+        "the bundle was not imported; {} problem{} found:\n{}",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" },
+        problems
+            .iter()
+            .map(|p| format!("  {p}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    )
+}
+
+async fn export(config: &Config, out: Option<&std::path::Path>) -> Result<(), String> {
+    let db = connect_migrated(config).await?;
+    let json = bundle_io::export(&db)
+        .await
+        .map_err(|e| e.to_string())?
+        .to_json();
+    match out {
+        Some(path) => {
+            std::fs::write(path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(json.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|e| format!("cannot write to standard output: {e}"))
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Configuration from the environment (CONTRACT section 2); a `.env` file may set it too.
+
+use std::net::SocketAddr;
+
+/// Which browser origins may read the public API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    Any,
+    List(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub addr: SocketAddr,
+    /// The address readers reach, without a trailing slash.
+    pub public_url: String,
+    pub cors_origins: CorsOrigins,
+    pub sample_content: bool,
+    /// `max-age` of public reads, in seconds (`TETHER_CACHE_MAX_AGE`).
+    pub cache_max_age: u32,
+    /// Entries the in-process read cache may hold (`TETHER_READ_CACHE_ENTRIES`, 0 turns it off).
+    pub read_cache_entries: usize,
+    /// `json` for one JSON object per log line, else human-readable (`TETHER_LOG_FORMAT`).
+    pub log_json: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {name} {message}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://tether.db?mode=rwc";
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+
+impl Config {
+    /// Reads the process environment (after loading `.env`, if present).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests can supply their own variables.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let addr_text = get("TETHER_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let addr: SocketAddr = addr_text.parse().map_err(|_| ConfigError {
+            name: "TETHER_ADDR",
+            message: format!("is {addr_text:?}; expected host:port such as 127.0.0.1:3000"),
+        })?;
+        let public_url = match get("TETHER_PUBLIC_URL") {
+            Some(url) => {
+                let parsed = url::Url::parse(&url)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"));
+                if parsed.is_none() {
+                    return Err(ConfigError {
+                        name: "TETHER_PUBLIC_URL",
+                        message: format!("is {url:?}; expected an absolute http(s) URL"),
+                    });
+                }
+                url.trim_end_matches('/').to_owned()
+            }
+            None => format!("http://{addr}"),
+        };
+        let cors_origins = match get("TETHER_CORS_ORIGINS").as_deref() {
+            None | Some("*") => CorsOrigins::Any,
+            Some(list) => CorsOrigins::List(
+                list.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect(),
+            ),
+        };
+        Ok(Config {
+            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            addr,
+            public_url,
+            cors_origins,
+            sample_content: parse_bool(
+                "TETHER_SAMPLE_CONTENT",
+                get("TETHER_SAMPLE_CONTENT"),
+                true,
+            )?,
+            cache_max_age: parse_number("TETHER_CACHE_MAX_AGE", get("TETHER_CACHE_MAX_AGE"), 60)?,
+            read_cache_entries: parse_number(
+                "TETHER_READ_CACHE_ENTRIES",
+                get("TETHER_READ_CACHE_ENTRIES"),
+                10_000,
+            )?,
+            log_json: get("TETHER_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json")),
+        })
+    }
+}
+
+fn parse_bool(
+    name: &'static str,
+    value: Option<String>,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some("false" | "0" | "no" | "off") => Ok(false),
+        Some(other) => Err(ConfigError {
+            name,
+            message: format!("is {other:?}; expected true or false"),
+        }),
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(
+    name: &'static str,
+    value: Option<String>,
+    default: T,
+) -> Result<T, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(text) => text.parse().map_err(|_| ConfigError {
+            name,
+            message: format!("is {text:?}; expected a whole number"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.addr.to_string(), DEFAULT_ADDR);
+        assert_eq!(config.public_url, "http://127.0.0.1:3000");
+        assert_eq!(config.cors_origins, CorsOrigins::Any);
+        assert!(config.sample_content);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = Config::from_lookup(|n| (n == "TETHER_SAMPLE_CONTENT").then(|| "maybe".into()))
+            .unwrap_err();
+        assert_eq!(err.name, "TETHER_SAMPLE_CONTENT");
+        let err = Config::from_lookup(|n| (n == "TETHER_ADDR").then(|| "nope".into())).unwrap_err();
+        assert_eq!(err.name, "TETHER_ADDR");
+    }
+}

@@ -1,0 +1,12 @@
+//! The content model and its rules, independent of HTTP and of the database.
+//!
+//! Both the bundle importer and (later) the admin build these types and run the same
+//! validation, so a rule such as "an affiliate promo needs a disclosure" lives in one place.
+
+pub mod bundle;
+pub mod content;
+pub mod markdown;
+pub mod problems;
+pub mod publishing;
+pub mod rules;
+pub mod timestamp;

@@ -1,0 +1,186 @@
+//! `GET /api/v1/articles` and `GET /api/v1/articles/{slug}`.
+
+use axum::extract::State;
+use axum::response::Response;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::app::AppState;
+use crate::domain::rules;
+use crate::http::api::dto::{Article, ArticleList, ArticleSummaryDto, Data, PageMeta};
+use crate::http::conditional::json_body;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{ApiPath, ApiQuery};
+use crate::read_cache::CachedBody;
+use crate::storage::public_read::{self, ArticleFilter};
+
+pub const DEFAULT_PER_PAGE: u64 = 20;
+pub const MAX_PER_PAGE: u64 = 100;
+const MAX_QUERY_CHARS: usize = 200;
+const MAX_QUERY_WORDS: usize = 10;
+
+/// Query parameters of the article list. Values arrive as text so that bad ones get a precise
+/// message instead of a generic deserialization error.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Page number, from 1.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000000)]
+    page: Option<String>,
+    /// Articles per page, 1 to 100 (default 20).
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
+    per_page: Option<String>,
+    /// Only articles with this tag.
+    #[param(value_type = Option<String>, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 60)]
+    tag: Option<String>,
+    /// Words that must all appear (case-insensitively) in the title, subtitle, summary or text.
+    #[param(value_type = Option<String>, max_length = 200)]
+    q: Option<String>,
+}
+
+const MAX_PAGE: u64 = 1_000_000;
+
+impl ListParams {
+    fn into_filter(self) -> Result<ArticleFilter, ApiError> {
+        let page = parse_bounded("page", self.page.as_deref(), 1, MAX_PAGE, 1)?;
+        let per_page = parse_bounded(
+            "per_page",
+            self.per_page.as_deref(),
+            1,
+            MAX_PER_PAGE,
+            DEFAULT_PER_PAGE,
+        )?;
+        let tag = match self.tag.filter(|t| !t.is_empty()) {
+            Some(tag) if !rules::is_valid_tag(&tag) => {
+                return Err(ApiError::bad_request(format!(
+                    "tag \"{tag}\" is not a valid tag (lowercase letters, digits and single hyphens)"
+                )));
+            }
+            other => other,
+        };
+        let q = self.q.unwrap_or_default();
+        if q.chars().count() > MAX_QUERY_CHARS {
+            return Err(ApiError::bad_request(format!(
+                "q must be at most {MAX_QUERY_CHARS} characters"
+            )));
+        }
+        let words: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
+        if words.len() > MAX_QUERY_WORDS {
+            return Err(ApiError::bad_request(format!(
+                "q may hold at most {MAX_QUERY_WORDS} words"
+            )));
+        }
+        Ok(ArticleFilter {
+            page,
+            per_page,
+            tag,
+            words,
+        })
+    }
+}
+
+fn parse_bounded(
+    name: &str,
+    value: Option<&str>,
+    min: u64,
+    max: u64,
+    default: u64,
+) -> Result<u64, ApiError> {
+    let Some(text) = value else {
+        return Ok(default);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(ApiError::bad_request(format!(
+            "{name} must be a whole number from {min} to {max}; got \"{text}\""
+        ))),
+    }
+}
+
+/// Published articles, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/articles",
+    tag = "articles",
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page of published articles", body = ArticleList),
+        (status = 304, description = "Not modified (matching If-None-Match)"),
+        (status = 400, description = "A bad page, per_page, tag or q", body = ErrorBody),
+    )
+)]
+pub async fn list_articles(
+    State(app): State<AppState>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Response, ApiError> {
+    let filter = params.into_filter()?;
+    let key = format!(
+        "articles?page={}&per_page={}&tag={}&q={}",
+        filter.page,
+        filter.per_page,
+        filter.tag.as_deref().unwrap_or(""),
+        filter.words.join(" ")
+    );
+    let now = app.clock.now();
+    let cached = app
+        .cache
+        .get_or_load(&key, now, || async {
+            let page = public_read::list_articles(&app.db, &filter, now).await?;
+            let body = ArticleList {
+                data: page
+                    .value
+                    .items
+                    .into_iter()
+                    .map(ArticleSummaryDto::from)
+                    .collect(),
+                meta: PageMeta {
+                    page: filter.page,
+                    per_page: filter.per_page,
+                    total: page.value.total,
+                },
+            };
+            Ok::<_, ApiError>(Some(CachedBody::new(
+                serde_json::to_vec(&body)?.into(),
+                page.changes_at,
+            )))
+        })
+        .await?;
+    cached.map(|c| json_body(&c)).ok_or_else(ApiError::internal)
+}
+
+/// One published article with its blocks in order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/articles/{slug}",
+    tag = "articles",
+    params(("slug" = String, Path, description = "The article's slug")),
+    responses(
+        (status = 200, description = "The article", body = Data<Article>),
+        (status = 304, description = "Not modified (matching If-None-Match)"),
+        (status = 400, description = "An undecodable path", body = ErrorBody),
+        (status = 404, description = "No published article has this slug", body = ErrorBody),
+    )
+)]
+pub async fn get_article(
+    State(app): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::not_found(format!("no published article has the slug \"{slug}\""));
+    if !rules::is_valid_slug(&slug) {
+        return Err(not_found());
+    }
+    let now = app.clock.now();
+    let cached = app
+        .cache
+        .get_or_load(&format!("article/{slug}"), now, || async {
+            let Some(found) = public_read::find_article(&app.db, &slug, now).await? else {
+                return Ok::<_, ApiError>(None);
+            };
+            let body = serde_json::to_vec(&Data {
+                data: Article::from(found.value),
+            })?;
+            Ok(Some(CachedBody::new(body.into(), found.changes_at)))
+        })
+        .await?;
+    cached.map(|c| json_body(&c)).ok_or_else(not_found)
+}

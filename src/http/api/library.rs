@@ -1,0 +1,160 @@
+//! The reusable pieces on their own: feeling lists, step guides, running promos, perspectives.
+
+use axum::extract::State;
+use axum::response::Response;
+
+use crate::app::AppState;
+use crate::domain::rules;
+use crate::http::api::dto::{Data, FeelingList, Perspective, Promo, StepGuide};
+use crate::http::conditional::json_body;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::ApiPath;
+use crate::read_cache::CachedBody;
+use crate::storage::public_read;
+
+/// Serves `key` from the read cache, loading it with `load` on a miss; `what` names the thing in
+/// the 404 message.
+async fn cached_or_not_found<F, Fut>(
+    app: &AppState,
+    key: String,
+    what: String,
+    load: F,
+) -> Result<Response, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Option<CachedBody>, ApiError>>,
+{
+    let cached = app.cache.get_or_load(&key, app.clock.now(), load).await?;
+    cached
+        .map(|c| json_body(&c))
+        .ok_or_else(|| ApiError::not_found(format!("no {what}")))
+}
+
+fn body<T: serde::Serialize>(data: T) -> Result<bytes::Bytes, ApiError> {
+    Ok(serde_json::to_vec(&Data { data })?.into())
+}
+
+/// A feeling list by slug.
+#[utoipa::path(
+    get,
+    path = "/api/v1/feeling-lists/{slug}",
+    tag = "library",
+    params(("slug" = String, Path, description = "The feeling list's slug")),
+    responses(
+        (status = 200, description = "The feeling list", body = Data<FeelingList>),
+        (status = 304, description = "Not modified (matching If-None-Match)"),
+        (status = 400, description = "An undecodable path", body = ErrorBody),
+        (status = 404, description = "No feeling list has this slug", body = ErrorBody),
+    )
+)]
+pub async fn get_feeling_list(
+    State(app): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let what = format!("feeling list has the slug \"{slug}\"");
+    if !rules::is_valid_slug(&slug) {
+        return Err(ApiError::not_found(format!("no {what}")));
+    }
+    let db = app.db.clone();
+    cached_or_not_found(&app, format!("feeling-list/{slug}"), what, || async move {
+        let Some(list) = public_read::find_feeling_list(&db, &slug).await? else {
+            return Ok(None);
+        };
+        Ok(Some(CachedBody::new(body(FeelingList::from(list))?, None)))
+    })
+    .await
+}
+
+/// A step guide by slug.
+#[utoipa::path(
+    get,
+    path = "/api/v1/step-guides/{slug}",
+    tag = "library",
+    params(("slug" = String, Path, description = "The step guide's slug")),
+    responses(
+        (status = 200, description = "The step guide", body = Data<StepGuide>),
+        (status = 304, description = "Not modified (matching If-None-Match)"),
+        (status = 400, description = "An undecodable path", body = ErrorBody),
+        (status = 404, description = "No step guide has this slug", body = ErrorBody),
+    )
+)]
+pub async fn get_step_guide(
+    State(app): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let what = format!("step guide has the slug \"{slug}\"");
+    if !rules::is_valid_slug(&slug) {
+        return Err(ApiError::not_found(format!("no {what}")));
+    }
+    let db = app.db.clone();
+    cached_or_not_found(&app, format!("step-guide/{slug}"), what, || async move {
+        let Some(guide) = public_read::find_step_guide(&db, &slug).await? else {
+            return Ok(None);
+        };
+        Ok(Some(CachedBody::new(body(StepGuide::from(guide))?, None)))
+    })
+    .await
+}
+
+/// A promo by slug, only while it is running.
+#[utoipa::path(
+    get,
+    path = "/api/v1/promos/{slug}",
+    tag = "library",
+    params(("slug" = String, Path, description = "The promo's slug")),
+    responses(
+        (status = 200, description = "The promo", body = Data<Promo>),
+        (status = 304, description = "Not modified (matching If-None-Match)"),
+        (status = 400, description = "An undecodable path", body = ErrorBody),
+        (status = 404, description = "No running promo has this slug", body = ErrorBody),
+    )
+)]
+pub async fn get_promo(
+    State(app): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let what = format!("running promo has the slug \"{slug}\"");
+    if !rules::is_valid_slug(&slug) {
+        return Err(ApiError::not_found(format!("no {what}")));
+    }
+    let db = app.db.clone();
+    let now = app.clock.now();
+    cached_or_not_found(&app, format!("promo/{slug}"), what, || async move {
+        let Some(promo) = public_read::find_running_promo(&db, &slug, now).await? else {
+            return Ok(None);
+        };
+        Ok(Some(CachedBody::new(
+            body(Promo::from(promo.value))?,
+            promo.changes_at,
+        )))
+    })
+    .await
+}
+
+/// Every perspective, in the site's order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/perspectives",
+    tag = "library",
+    responses(
+        (status = 200, description = "All perspectives", body = Data<Vec<Perspective>>),
+        (status = 304, description = "Not modified (matching If-None-Match)"),
+    )
+)]
+pub async fn list_perspectives(State(app): State<AppState>) -> Result<Response, ApiError> {
+    let db = app.db.clone();
+    cached_or_not_found(
+        &app,
+        "perspectives".to_owned(),
+        "perspectives".to_owned(),
+        || async move {
+            let list: Vec<Perspective> = public_read::list_perspectives(&db)
+                .await?
+                .into_iter()
+                .map(Perspective::from)
+                .collect();
+            Ok(Some(CachedBody::new(body(list)?, None)))
+        },
+    )
+    .await
+}

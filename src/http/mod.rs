@@ -1,0 +1,62 @@
+//! The HTTP layer: routes, extractors, error mapping, caching headers, CORS and request logging.
+//! Handlers translate between HTTP and the domain/storage layers and hold no business rules.
+
+pub mod api;
+pub mod conditional;
+pub mod docs;
+pub mod error;
+pub mod extract;
+pub mod health;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::middleware;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::AppState;
+use crate::config::CorsOrigins;
+
+/// The whole application: public API, docs, health, with the shared middleware.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api::router();
+    let cache_control =
+        HeaderValue::from_str(&format!("public, max-age={}", state.config.cache_max_age))
+            .unwrap_or_else(|_| HeaderValue::from_static("public, max-age=60"));
+
+    let public = api
+        .layer(middleware::from_fn(conditional::etag_middleware))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            cache_control,
+        ))
+        .layer(cors_layer(&state.config.cors_origins));
+
+    Router::new()
+        .merge(public)
+        .merge(docs::router(&openapi))
+        .fallback(error::unknown_route)
+        .method_not_allowed_fallback(error::wrong_method)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("x-content-type-options"),
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
+        .with_state(state)
+}
+
+fn cors_layer(origins: &CorsOrigins) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+        .allow_headers([header::IF_NONE_MATCH, header::CONTENT_TYPE])
+        .expose_headers([header::ETAG]);
+    match origins {
+        CorsOrigins::Any => layer.allow_origin(Any),
+        CorsOrigins::List(list) => layer.allow_origin(AllowOrigin::list(
+            list.iter().filter_map(|o| HeaderValue::from_str(o).ok()),
+        )),
+    }
+}

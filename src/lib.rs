@@ -1,0 +1,16 @@
+//! Tether: a headless CMS for guidance-content sites.
+//!
+//! The layers, outermost first:
+//! - [`http`]: routes, extractors, the error envelope, caching headers (knows HTTP, not SQL);
+//! - [`domain`]: the content model and its rules (knows neither HTTP nor SQL);
+//! - [`storage`]: connection, migrations, entities and every query (knows SQL, not HTTP).
+
+pub mod app; // shared state, start-up, the server and graceful shutdown
+pub mod cli; // the `tether` command line
+pub mod clock; // the time source (swappable in tests)
+pub mod config; // configuration from the environment
+pub mod domain; // content model, validation, publishing rules, bundle format
+pub mod http; // public API, docs, health
+pub mod read_cache; // never-stale cache of public answers
+pub mod storage; // database access
+pub mod telemetry; // logging set-up

@@ -1,0 +1,13 @@
+//! sea-orm entities, one per table, kept as plain row mappings. Behaviour (queries, upserts,
+//! transactions) lives in the sibling storage modules, not here.
+
+pub mod article;
+pub mod article_block;
+pub mod article_tag;
+pub mod content_state;
+pub mod feeling_item;
+pub mod feeling_list;
+pub mod guide_step;
+pub mod perspective;
+pub mod promo;
+pub mod step_guide;
