@@ -26,7 +26,6 @@ pub fn router(state: AppState) -> Router {
             .unwrap_or_else(|_| HeaderValue::from_static("public, max-age=60"));
 
     let public = api
-        .layer(middleware::from_fn(conditional::etag_middleware))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             cache_control,
@@ -38,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(docs::router(&openapi))
         .fallback(error::unknown_route)
         .method_not_allowed_fallback(error::wrong_method)
+        .layer(middleware::from_fn(conditional::etag_middleware))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("x-content-type-options"),
             HeaderValue::from_static("nosniff"),
