@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::unknown_route)
         .method_not_allowed_fallback(error::wrong_method)
         .layer(middleware::from_fn(conditional::etag_middleware))
+        .layer(cors_layer(&state.config.cors_origins))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("x-content-type-options"),
             HeaderValue::from_static("nosniff"),

@@ -1,1 +1,11 @@
+//! Tether's integration tests: one binary (it links once), each test on its own database and
+//! its own server, all in parallel. `TEST_DATABASE_URL=postgres://...` runs them on PostgreSQL.
 
+mod articles;
+mod caching;
+mod fixtures;
+mod import_export;
+mod library;
+mod openapi;
+mod sample_page;
+mod support;
