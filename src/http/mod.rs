@@ -25,12 +25,10 @@ pub fn router(state: AppState) -> Router {
         HeaderValue::from_str(&format!("public, max-age={}", state.config.cache_max_age))
             .unwrap_or_else(|_| HeaderValue::from_static("public, max-age=60"));
 
-    let public = api
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            cache_control,
-        ))
-        .layer(cors_layer(&state.config.cors_origins));
+    let public = api.layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        cache_control,
+    ));
 
     Router::new()
         .merge(public)
