@@ -1,17 +1,20 @@
 //! The running application: shared state, start-up (migrate, sample content), and the server
 //! with graceful shutdown. `main` and the tests build Tether through the same functions here.
 
+use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::Router;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tower_sessions::ExpiredDeletion;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::bundle::Bundle;
 use crate::read_cache::ReadCache;
+use crate::storage::sessions::DbSessionStore;
 use crate::storage::{self, StorageError, bundle_io};
 
 /// The sample bundle: the anxious–avoidant page, as shipped in the binary.
@@ -104,13 +107,29 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         "Tether is serving: API at {0}/api/v1/articles, docs at {0}/api/docs",
         config.public_url
     );
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(StartError::Serve)?;
+    let cleanup = tokio::spawn(delete_expired_sessions(DbSessionStore::new(db.clone())));
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(StartError::Serve)?;
+    cleanup.abort();
     db.close().await.map_err(StorageError::from)?;
     tracing::info!("Tether stopped");
     Ok(())
+}
+
+/// Removes expired admin sessions every ten minutes.
+async fn delete_expired_sessions(store: DbSessionStore) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        if let Err(error) = store.delete_expired().await {
+            tracing::warn!(%error, "could not delete expired sessions");
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -1,6 +1,6 @@
 //! The `tether` command line (CONTRACT section 1).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,7 +9,10 @@ use clap::{Parser, Subcommand};
 use crate::app;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::domain::accounts::{NewUser, Role};
 use crate::domain::bundle::Bundle;
+use crate::domain::passwords;
+use crate::storage::accounts::{self, AccountError, AuditEntry, UserRecord};
 use crate::storage::{self, bundle_io};
 
 #[derive(Debug, Parser)]
@@ -41,6 +44,27 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Manage admin users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an admin user. The password comes from TETHER_PASSWORD, else a prompt on a
+    /// terminal, else one line of standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// admin, editor or marketer.
+        #[arg(long)]
+        role: String,
+        /// The name shown in the dashboard (default: the part of the email before @).
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 /// Parses the arguments, runs the command, and turns its outcome into an exit code.
@@ -59,6 +83,9 @@ pub async fn run() -> ExitCode {
         Command::Migrate => migrate(&config).await,
         Command::Import { file } => import(&config, &file).await,
         Command::Export { out } => export(&config, out.as_deref()).await,
+        Command::User {
+            command: UserCommand::Create { email, role, name },
+        } => create_user(&config, &email, &role, name.as_deref()).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -139,4 +166,85 @@ async fn export(config: &Config, out: Option<&std::path::Path>) -> Result<(), St
                 .map_err(|e| format!("cannot write to standard output: {e}"))
         }
     }
+}
+
+async fn create_user(
+    config: &Config,
+    email: &str,
+    role: &str,
+    name: Option<&str>,
+) -> Result<(), String> {
+    let role = Role::parse(role)
+        .ok_or_else(|| format!("--role is {role:?}; use admin, editor or marketer"))?;
+    let display_name = name
+        .map(str::to_owned)
+        .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
+    let password = read_password()?;
+    let new_user = NewUser {
+        email: email.to_owned(),
+        display_name,
+        role,
+        password,
+    };
+    new_user.validate().map_err(|problems| {
+        problems
+            .iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
+    let db = connect_migrated(config).await?;
+    let password = new_user.password.clone();
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let record = UserRecord {
+        email: &new_user.email,
+        display_name: &new_user.display_name,
+        role,
+        password_hash: hash,
+    };
+    let user = accounts::create_user(&db, record, SystemClock.now())
+        .await
+        .map_err(|e| match e {
+            AccountError::EmailTaken => format!(
+                "a user with the email {} already exists",
+                new_user.email.trim()
+            ),
+            other => other.to_string(),
+        })?;
+    let entry = AuditEntry {
+        user_id: Some(user.id),
+        actor: "command line",
+        action: "user_created",
+        subject: &format!("{} as {}", user.email, user.role),
+        client_addr: "local",
+    };
+    accounts::record_event(&db, entry, SystemClock.now())
+        .await
+        .map_err(|e| e.to_string())?;
+    eprintln!(
+        "created {} ({}) as {}",
+        user.email,
+        user.display_name,
+        role.label()
+    );
+    Ok(())
+}
+
+/// `TETHER_PASSWORD`, else a prompt when standard input is a terminal, else one line of it.
+fn read_password() -> Result<String, String> {
+    if let Ok(password) = std::env::var("TETHER_PASSWORD") {
+        return Ok(password);
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password("Password (12 to 128 characters): ")
+            .map_err(|e| format!("cannot read the password: {e}"));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }

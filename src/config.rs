@@ -23,6 +23,21 @@ pub struct Config {
     pub read_cache_entries: usize,
     /// `json` for one JSON object per log line, else human-readable (`TETHER_LOG_FORMAT`).
     pub log_json: bool,
+    /// An admin session ends after this long without a request (`TETHER_SESSION_IDLE_MINUTES`).
+    pub session_idle: chrono::Duration,
+    /// An admin session ends this long after sign-in, active or not
+    /// (`TETHER_SESSION_LIFETIME_HOURS`).
+    pub session_lifetime: chrono::Duration,
+    /// Take the client address from the last `X-Forwarded-For` entry, for throttling and the
+    /// audit trail (`TETHER_TRUST_FORWARDED_FOR`; only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+}
+
+impl Config {
+    /// Whether readers and editors reach Tether over HTTPS (secure, `__Host-` cookies).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +109,27 @@ impl Config {
                 10_000,
             )?,
             log_json: get("TETHER_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json")),
+            session_idle: chrono::Duration::minutes(positive(
+                "TETHER_SESSION_IDLE_MINUTES",
+                parse_number(
+                    "TETHER_SESSION_IDLE_MINUTES",
+                    get("TETHER_SESSION_IDLE_MINUTES"),
+                    60,
+                )?,
+            )?),
+            session_lifetime: chrono::Duration::hours(positive(
+                "TETHER_SESSION_LIFETIME_HOURS",
+                parse_number(
+                    "TETHER_SESSION_LIFETIME_HOURS",
+                    get("TETHER_SESSION_LIFETIME_HOURS"),
+                    12,
+                )?,
+            )?),
+            trust_forwarded_for: parse_bool(
+                "TETHER_TRUST_FORWARDED_FOR",
+                get("TETHER_TRUST_FORWARDED_FOR"),
+                false,
+            )?,
         })
     }
 }
@@ -111,6 +147,17 @@ fn parse_bool(
             name,
             message: format!("is {other:?}; expected true or false"),
         }),
+    }
+}
+
+fn positive(name: &'static str, value: i64) -> Result<i64, ConfigError> {
+    if (1..=100_000).contains(&value) {
+        Ok(value)
+    } else {
+        Err(ConfigError {
+            name,
+            message: format!("is {value}; expected a whole number from 1 to 100000"),
+        })
     }
 }
 

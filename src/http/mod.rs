@@ -1,6 +1,7 @@
 //! The HTTP layer: routes, extractors, error mapping, caching headers, CORS and request logging.
 //! Handlers translate between HTTP and the domain/storage layers and hold no business rules.
 
+pub mod admin;
 pub mod api;
 pub mod conditional;
 pub mod docs;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(public)
         .merge(docs::router(&openapi))
+        .merge(admin::router(&state))
         .fallback(error::unknown_route)
         .method_not_allowed_fallback(error::wrong_method)
         .layer(middleware::from_fn(conditional::etag_middleware))

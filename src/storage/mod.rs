@@ -3,10 +3,13 @@
 //! Nothing above this layer writes SQL. The same code runs on SQLite (embedded default) and
 //! PostgreSQL; where the two differ (connection tuning, snapshot reads) the difference is here.
 
+pub mod accounts;
 pub mod bundle_io;
 pub mod content_version;
 pub mod entities;
+pub mod overview;
 pub mod public_read;
+pub mod sessions;
 
 use std::str::FromStr;
 use std::time::Duration;

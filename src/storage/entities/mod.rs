@@ -4,10 +4,14 @@
 pub mod article;
 pub mod article_block;
 pub mod article_tag;
+pub mod audit_event;
 pub mod content_state;
 pub mod feeling_item;
 pub mod feeling_list;
 pub mod guide_step;
+pub mod login_attempt;
 pub mod perspective;
 pub mod promo;
+pub mod session;
 pub mod step_guide;
+pub mod user;

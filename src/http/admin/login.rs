@@ -1,0 +1,280 @@
+//! First-run setup, sign-in and sign-out (CONTRACT section 5).
+//!
+//! Sign-in is throttled per client address and per account, says the same thing whether or not
+//! the email exists, and takes the same time either way (a dummy hash is verified).
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::context;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use crate::app::AppState;
+use crate::domain::accounts::{NewUser, Role, throttle};
+use crate::domain::passwords;
+use crate::domain::timestamp::Timestamp;
+use crate::http::admin::audit::{self, Actor};
+use crate::http::admin::client::ClientAddr;
+use crate::http::admin::csrf::CsrfForm;
+use crate::http::admin::error::AdminError;
+use crate::http::admin::render::{field_errors, public_page};
+use crate::http::admin::session::{self, SignedIn};
+use crate::storage::accounts::{self, AccountError, UserRecord};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/setup", get(setup_form).post(setup))
+        .route("/admin/login", get(login_form).post(login))
+        .route("/admin/logout", post(logout))
+}
+
+#[derive(Deserialize, Default)]
+pub struct SetupForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+async fn setup_form(State(app): State<AppState>, session: Session) -> Result<Response, AdminError> {
+    if accounts::count_users(&app.db).await? > 0 {
+        return Err(AdminError::NotFound);
+    }
+    Ok(public_page(
+        &session,
+        "setup.html",
+        context! { form => context! {}, errors => context! {} },
+    )
+    .await?
+    .into_response())
+}
+
+async fn setup(
+    State(app): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    CsrfForm(form): CsrfForm<SetupForm>,
+) -> Result<Response, AdminError> {
+    if accounts::count_users(&app.db).await? > 0 {
+        return Err(AdminError::NotFound);
+    }
+    let new_user = NewUser {
+        email: form.email.clone(),
+        display_name: form.display_name.clone(),
+        role: Role::Admin,
+        password: form.password.clone(),
+    };
+    let mut problems = new_user.validate().err().unwrap_or_default();
+    if form.password != form.password_confirm {
+        problems.push("password_confirm", "the two passwords differ");
+    }
+    if !problems.is_empty() {
+        let values = context! {
+            form => context! { email => form.email, display_name => form.display_name },
+            errors => field_errors(&problems),
+        };
+        return Ok(public_page(&session, "setup.html", values)
+            .await?
+            .into_response());
+    }
+    let hash = hash_password(new_user.password.clone()).await?;
+    let now = app.clock.now();
+    let record = UserRecord {
+        email: &new_user.email,
+        display_name: &new_user.display_name,
+        role: Role::Admin,
+        password_hash: hash,
+    };
+    let user = match accounts::create_first_admin(&app.db, record, now).await {
+        Ok(user) => user,
+        Err(AccountError::AlreadySetUp) => return Err(AdminError::NotFound),
+        Err(AccountError::EmailTaken) => return Err(AdminError::NotFound),
+        Err(AccountError::Storage(e)) => return Err(e.into()),
+    };
+    audit::record(
+        &app,
+        Actor::User(&user),
+        "setup",
+        &format!("created the first admin {}", user.email),
+        &addr,
+    )
+    .await;
+    session::start(&session, &user, now).await?;
+    accounts::record_login(&app.db, user, now).await?;
+    session::flash(&session, "Welcome to Tether. Your admin account is ready.").await?;
+    Ok(Redirect::to("/admin").into_response())
+}
+
+/// Hashes on a blocking thread: argon2 is deliberately slow.
+pub async fn hash_password(password: String) -> Result<String, AdminError> {
+    tokio::task::spawn_blocking(move || passwords::hash(&password))
+        .await
+        .map_err(|_| AdminError::Internal)?
+        .map_err(|e| {
+            tracing::error!(error = %e, "password hashing failed");
+            AdminError::Internal
+        })
+}
+
+/// Verifies on a blocking thread; `None` (unknown account) spends the same time.
+pub async fn verify_password(password: String, stored: Option<String>) -> Result<bool, AdminError> {
+    tokio::task::spawn_blocking(move || match stored {
+        Some(hash) => passwords::verify(&password, &hash),
+        None => passwords::verify_against_nothing(&password),
+    })
+    .await
+    .map_err(|_| AdminError::Internal)
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only paths inside the admin are followed after sign-in (no open redirect).
+fn safe_next(next: &str) -> &str {
+    if next.starts_with("/admin")
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.starts_with("/admin/login")
+    {
+        next
+    } else {
+        "/admin"
+    }
+}
+
+async fn login_form(
+    State(app): State<AppState>,
+    session: Session,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response, AdminError> {
+    if accounts::count_users(&app.db).await? == 0 {
+        return Ok(Redirect::to("/admin/setup").into_response());
+    }
+    let next = safe_next(query.next.as_deref().unwrap_or("/admin")).to_owned();
+    Ok(public_page(
+        &session,
+        "login.html",
+        context! { email => "", next, error => () },
+    )
+    .await?
+    .into_response())
+}
+
+const LOGIN_FAILED: &str = "That email and password do not match an active account.";
+
+async fn login(
+    State(app): State<AppState>,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, AdminError> {
+    let now = app.clock.now();
+    if let Some(retry_after_secs) = throttled(&app, &form.email, &addr, now).await? {
+        audit::record(
+            &app,
+            Actor::Anonymous(&form.email),
+            "sign_in_throttled",
+            "too many failed attempts",
+            &addr,
+        )
+        .await;
+        return Err(AdminError::TooManyAttempts { retry_after_secs });
+    }
+    let user = accounts::find_user_by_email(&app.db, &form.email).await?;
+    let matches = verify_password(
+        form.password.clone(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await?;
+    let user = user.filter(|u| matches && u.active);
+    accounts::record_attempt(&app.db, &form.email, &addr, user.is_some(), now).await?;
+    let Some(user) = user else {
+        audit::record(
+            &app,
+            Actor::Anonymous(&form.email),
+            "sign_in_failed",
+            "wrong email or password",
+            &addr,
+        )
+        .await;
+        let next = safe_next(&form.next).to_owned();
+        let page = public_page(
+            &session,
+            "login.html",
+            context! { email => form.email, next, error => LOGIN_FAILED },
+        )
+        .await?;
+        return Ok(page.into_response());
+    };
+    session::start(&session, &user, now).await?;
+    audit::record(&app, Actor::User(&user), "sign_in", "signed in", &addr).await;
+    accounts::record_login(&app.db, user, now).await?;
+    Ok(Redirect::to(safe_next(&form.next)).into_response())
+}
+
+/// Seconds to wait, when this address, or this account from an address that already failed on
+/// it, has reached the failure limit within the window.
+async fn throttled(
+    app: &AppState,
+    email: &str,
+    addr: &str,
+    now: Timestamp,
+) -> Result<Option<i64>, AdminError> {
+    let since = now - throttle::window();
+    let wait_from = |oldest: Option<Timestamp>| {
+        oldest.map_or(60, |t| (t + throttle::window() - now).num_seconds().max(1))
+    };
+    let (by_addr, oldest_addr) = accounts::failures_since(&app.db, None, Some(addr), since).await?;
+    if by_addr >= throttle::MAX_FAILURES {
+        return Ok(Some(wait_from(oldest_addr)));
+    }
+    let (by_account, oldest_account) =
+        accounts::failures_since(&app.db, Some(email), None, since).await?;
+    if by_account >= throttle::MAX_FAILURES {
+        let (by_pair, _) =
+            accounts::failures_since(&app.db, Some(email), Some(addr), since).await?;
+        if by_pair > 0 {
+            return Ok(Some(wait_from(oldest_account)));
+        }
+    }
+    Ok(None)
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+async fn logout(
+    State(app): State<AppState>,
+    who: SignedIn,
+    ClientAddr(addr): ClientAddr,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AdminError> {
+    audit::record(
+        &app,
+        Actor::User(&who.user),
+        "sign_out",
+        "signed out",
+        &addr,
+    )
+    .await;
+    who.session.flush().await?;
+    Ok(Redirect::to("/admin/login").into_response())
+}

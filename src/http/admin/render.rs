@@ -1,0 +1,76 @@
+//! Rendering admin pages: the shared layout context (who is signed in, navigation by role, the
+//! CSRF token, the one-time flash message, asset URLs) plus each page's own values.
+
+use axum::response::Html;
+use minijinja::{Value, context};
+use tower_sessions::Session;
+
+use crate::domain::accounts::Permission;
+use crate::http::admin::assets;
+use crate::http::admin::csrf;
+use crate::http::admin::error::AdminError;
+use crate::http::admin::session::{SignedIn, take_flash};
+use crate::http::admin::templates::TEMPLATES;
+
+/// Navigation entries a role may see: (label, path, permission).
+const NAV: &[(&str, &str, Permission)] = &[
+    ("Dashboard", "/admin", Permission::UseDashboard),
+    ("Users", "/admin/users", Permission::ManageUsers),
+    ("Audit log", "/admin/audit", Permission::ManageUsers),
+];
+
+/// A page for a signed-in user; `current` is the path of the active navigation entry.
+pub async fn page(
+    who: &SignedIn,
+    template: &str,
+    current: &str,
+    values: Value,
+) -> Result<Html<String>, AdminError> {
+    let nav: Vec<Value> = NAV
+        .iter()
+        .filter(|(_, _, permission)| who.can(*permission))
+        .map(|(label, path, _)| context! { label => *label, path => *path, active => *path == current })
+        .collect();
+    let common = context! {
+        me => context! {
+            id => who.user.id,
+            email => who.user.email.clone(),
+            display_name => who.user.display_name.clone(),
+            role => who.role.label(),
+        },
+        nav,
+        csrf_token => csrf::token(&who.session).await?,
+        flash => take_flash(&who.session).await?,
+        css => assets::css_path(),
+        js => assets::js_path(),
+    };
+    Ok(Html(
+        TEMPLATES.render(template, context! { ..values, ..common })?,
+    ))
+}
+
+/// A page for someone not signed in (sign-in, first-run setup).
+pub async fn public_page(
+    session: &Session,
+    template: &str,
+    values: Value,
+) -> Result<Html<String>, AdminError> {
+    let common = context! {
+        csrf_token => csrf::token(session).await?,
+        flash => take_flash(session).await?,
+        css => assets::css_path(),
+        js => assets::js_path(),
+    };
+    Ok(Html(
+        TEMPLATES.render(template, context! { ..values, ..common })?,
+    ))
+}
+
+/// Field name → message, for inline errors next to form fields.
+pub fn field_errors(problems: &crate::domain::problems::Problems) -> Value {
+    let map: std::collections::BTreeMap<String, String> = problems
+        .iter()
+        .map(|p| (p.path.clone(), p.message.clone()))
+        .collect();
+    Value::from(minijinja::value::Serde(map))
+}
