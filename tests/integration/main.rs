@@ -1,6 +1,10 @@
 //! Tether's integration tests: one binary (it links once), each test on its own database and
 //! its own server, all in parallel. `TEST_DATABASE_URL=postgres://...` runs them on PostgreSQL.
 
+mod admin_access;
+mod admin_roles;
+mod admin_support;
+mod admin_users;
 mod articles;
 mod caching;
 mod fixtures;

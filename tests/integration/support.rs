@@ -106,6 +106,7 @@ pub struct Options {
     pub sample: bool,
     pub read_cache: bool,
     pub cors: CorsOrigins,
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Options {
@@ -114,6 +115,7 @@ impl Default for Options {
             sample: false,
             read_cache: true,
             cors: CorsOrigins::Any,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -177,6 +179,7 @@ impl TestApp {
         config.database_url = database.url.clone();
         config.cors_origins = options.cors;
         config.read_cache_entries = if options.read_cache { 1000 } else { 0 };
+        config.trust_forwarded_for = options.trust_forwarded_for;
         let state = AppState::new(server_db, config, Arc::new(clock.clone()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -184,7 +187,8 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let router = tether::app::router(state);
         let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("server runs");
+            let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, service).await.expect("server runs");
         });
         Self {
             base,

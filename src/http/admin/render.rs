@@ -29,7 +29,7 @@ pub async fn page(
     let nav: Vec<Value> = NAV
         .iter()
         .filter(|(_, _, permission)| who.can(*permission))
-        .map(|(label, path, _)| context! { label => *label, path => *path, active => *path == current })
+        .map(|(label, path, _)| context! { label => *label, path => trusted(path), active => *path == current })
         .collect();
     let common = context! {
         me => context! {
@@ -41,8 +41,8 @@ pub async fn page(
         nav,
         csrf_token => csrf::token(&who.session).await?,
         flash => take_flash(&who.session).await?,
-        css => assets::css_path(),
-        js => assets::js_path(),
+        css => trusted(assets::css_path()),
+        js => trusted(assets::js_path()),
     };
     Ok(Html(
         TEMPLATES.render(template, context! { ..values, ..common })?,
@@ -58,8 +58,8 @@ pub async fn public_page(
     let common = context! {
         csrf_token => csrf::token(session).await?,
         flash => take_flash(session).await?,
-        css => assets::css_path(),
-        js => assets::js_path(),
+        css => trusted(assets::css_path()),
+        js => trusted(assets::js_path()),
     };
     Ok(Html(
         TEMPLATES.render(template, context! { ..values, ..common })?,
@@ -73,4 +73,9 @@ pub fn field_errors(problems: &crate::domain::problems::Problems) -> Value {
         .map(|p| (p.path.clone(), p.message.clone()))
         .collect();
     Value::from(minijinja::value::Serde(map))
+}
+
+/// A constant of ours (a path), marked safe so it is not entity-escaped in attributes.
+fn trusted(text: &str) -> Value {
+    Value::from_safe_string(text.to_owned())
 }

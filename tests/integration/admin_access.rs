@@ -1,0 +1,478 @@
+//! Signing in and staying signed in: first-run setup, sign-in, sign-out, CSRF, session
+//! rotation and timeouts, throttling, and the headers of admin pages.
+
+use chrono::Duration;
+use reqwest::StatusCode;
+use tether::domain::accounts::Role;
+use tether::storage::entities::session;
+
+use crate::admin_support::{Browser, PASSWORD, create_user, signed_in};
+use crate::support::{Options, TestApp};
+
+#[tokio::test]
+async fn first_run_setup_creates_one_admin_then_disappears() {
+    let app = TestApp::empty().await;
+    let browser = Browser::new(&app);
+    browser.get("/admin").await.assert_redirect("/admin/login");
+    browser
+        .get("/admin/login")
+        .await
+        .assert_redirect("/admin/setup");
+    assert_eq!(browser.get("/admin/setup").await.status, StatusCode::OK);
+
+    let refused = browser
+        .submit(
+            "/admin/setup",
+            "/admin/setup",
+            &[
+                ("email", "not-an-email"),
+                ("display_name", "Ana <b>"),
+                ("password", "short"),
+                ("password_confirm", "other"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::OK);
+    assert!(
+        refused.body.contains("enter an email address"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("use at least 12 characters"));
+    assert!(refused.body.contains("the two passwords differ"));
+    assert!(
+        refused.body.contains("value=\"not-an-email\""),
+        "input kept"
+    );
+    assert!(
+        refused.body.contains("value=\"Ana &lt;b&gt;\""),
+        "input kept and escaped"
+    );
+    assert!(!refused.body.contains("short"), "passwords are not echoed");
+    assert_eq!(
+        tether::storage::accounts::count_users(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+
+    let done = browser
+        .submit(
+            "/admin/setup",
+            "/admin/setup",
+            &[
+                ("email", "Ana@Example.com"),
+                ("display_name", "Ana"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    done.assert_redirect("/admin");
+    let dashboard = browser.get("/admin").await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert!(dashboard.body.contains("Hello, Ana"));
+
+    let anyone = Browser::new(&app);
+    assert_eq!(
+        anyone.get("/admin/setup").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let token = anyone.get("/admin/login").await.csrf_token();
+    let again = anyone
+        .post_raw(
+            "/admin/setup",
+            &[
+                ("csrf_token", &token),
+                ("email", "eve@example.com"),
+                ("display_name", "Eve"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        tether::storage::accounts::count_users(&app.db)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn sign_in_says_the_same_for_unknown_emails_and_wrong_passwords() {
+    let app = TestApp::empty().await;
+    create_user(&app, "ana@example.com", Role::Admin).await;
+    let browser = Browser::new(&app);
+    let wrong_password = browser.sign_in("ana@example.com", "wrong password!!").await;
+    let unknown_email = browser
+        .sign_in("nobody@example.com", "wrong password!!")
+        .await;
+    assert_eq!(wrong_password.status, StatusCode::OK);
+    assert_eq!(unknown_email.status, StatusCode::OK);
+    let message = "That email and password do not match an active account.";
+    assert!(wrong_password.body.contains(message) && unknown_email.body.contains(message));
+    assert_eq!(
+        wrong_password
+            .body
+            .replace("ana@example.com", "X")
+            .replace(&wrong_password.csrf_token(), "T"),
+        unknown_email
+            .body
+            .replace("nobody@example.com", "X")
+            .replace(&unknown_email.csrf_token(), "T"),
+        "the two failures must be indistinguishable"
+    );
+    browser.get("/admin").await.assert_redirect("/admin/login");
+
+    // Email case does not matter; the session id changes at sign-in.
+    let before = browser
+        .client
+        .get(format!("{}/admin/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    let before_cookie = before
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let signed = browser.sign_in("ANA@example.com", PASSWORD).await;
+    signed.assert_redirect("/admin");
+    let after_cookie = signed
+        .headers
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .expect("a new session cookie");
+    assert_ne!(Some(after_cookie.clone()), before_cookie);
+    assert!(
+        after_cookie.contains("HttpOnly") && after_cookie.contains("SameSite=Lax"),
+        "{after_cookie}"
+    );
+    assert_eq!(browser.get("/admin").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sign_in_returns_to_the_page_asked_for_but_never_elsewhere() {
+    let app = TestApp::empty().await;
+    create_user(&app, "ana@example.com", Role::Admin).await;
+    let browser = Browser::new(&app);
+    browser
+        .get("/admin/users")
+        .await
+        .assert_redirect("/admin/login?next=/admin/users");
+    let form = browser.get("/admin/login?next=/admin/users").await;
+    assert!(
+        form.body
+            .contains("name=\"next\" value=\"&#x2f;admin&#x2f;users\""),
+        "{}",
+        form.body
+    );
+    let token = form.csrf_token();
+    browser
+        .post_raw(
+            "/admin/login",
+            &[
+                ("csrf_token", &token),
+                ("email", "ana@example.com"),
+                ("password", PASSWORD),
+                ("next", "/admin/users"),
+            ],
+        )
+        .await
+        .assert_redirect("/admin/users");
+    for evil in [
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "/api/v1/articles",
+    ] {
+        let other = Browser::new(&app);
+        let token = other.get("/admin/login").await.csrf_token();
+        other
+            .post_raw(
+                "/admin/login",
+                &[
+                    ("csrf_token", &token),
+                    ("email", "ana@example.com"),
+                    ("password", PASSWORD),
+                    ("next", evil),
+                ],
+            )
+            .await
+            .assert_redirect("/admin");
+    }
+}
+
+#[tokio::test]
+async fn forms_without_the_right_token_or_from_another_site_change_nothing() {
+    let app = TestApp::empty().await;
+    let (admin, _) = signed_in(&app, "ana@example.com", Role::Admin).await;
+    let fields = [
+        ("email", "new@example.com"),
+        ("display_name", "New"),
+        ("role", "editor"),
+        ("password", PASSWORD),
+    ];
+    let missing = admin.post_raw("/admin/users", &fields).await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN);
+    let mut wrong = vec![("csrf_token", "forged")];
+    wrong.extend_from_slice(&fields);
+    assert_eq!(
+        admin.post_raw("/admin/users", &wrong).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Another user's valid token is no good in this session either.
+    let (other, _) = signed_in(&app, "bo@example.com", Role::Admin).await;
+    let others_token = other.get("/admin").await.csrf_token();
+    let mut borrowed = vec![("csrf_token", others_token.as_str())];
+    borrowed.extend_from_slice(&fields);
+    assert_eq!(
+        admin.post_raw("/admin/users", &borrowed).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The right token from a cross-site page is refused by the Origin check.
+    let token = admin.get("/admin/users/new").await.csrf_token();
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(&fields);
+    let cross_site = admin
+        .client
+        .post(format!("{}/admin/users", app.base))
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .form(&all)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    assert!(
+        tether::storage::accounts::find_user_by_email(&app.db, "new@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // And the same form, sent properly, works.
+    admin
+        .post_raw("/admin/users", &all)
+        .await
+        .assert_redirect("/admin/users");
+    assert!(
+        tether::storage::accounts::find_user_by_email(&app.db, "new@example.com")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session_on_the_server() {
+    let app = TestApp::empty().await;
+    let (browser, user) = signed_in(&app, "ana@example.com", Role::Editor).await;
+    let sessions_of = || async {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        session::Entity::find()
+            .filter(session::Column::UserId.eq(user.id))
+            .count(&app.db)
+            .await
+            .unwrap()
+    };
+    assert_eq!(sessions_of().await, 1);
+    browser
+        .submit("/admin", "/admin/logout", &[])
+        .await
+        .assert_redirect("/admin/login");
+    assert_eq!(sessions_of().await, 0);
+    browser.get("/admin").await.assert_redirect("/admin/login");
+}
+
+#[tokio::test]
+async fn sessions_end_after_an_idle_hour_and_after_twelve_hours() {
+    let app = TestApp::empty().await;
+    let (browser, _) = signed_in(&app, "ana@example.com", Role::Editor).await;
+    app.clock.advance(Duration::minutes(59));
+    assert_eq!(browser.get("/admin").await.status, StatusCode::OK);
+    app.clock.advance(Duration::minutes(61));
+    browser.get("/admin").await.assert_redirect("/admin/login");
+
+    browser
+        .sign_in("ana@example.com", PASSWORD)
+        .await
+        .assert_redirect("/admin");
+    for _ in 0..13 {
+        app.clock.advance(Duration::minutes(55));
+        assert_eq!(
+            browser.get("/admin").await.status,
+            StatusCode::OK,
+            "active use keeps the session"
+        );
+    }
+    // 11 h 55 min so far; five more minutes and twelve hours have passed since sign-in.
+    app.clock.advance(Duration::minutes(10));
+    browser.get("/admin").await.assert_redirect("/admin/login");
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_by_address_and_account() {
+    let app = TestApp::start(Options {
+        trust_forwarded_for: true,
+        ..Options::default()
+    })
+    .await;
+    create_user(&app, "ana@example.com", Role::Admin).await;
+    let attacker = Browser::from_address(&app, "203.0.113.9");
+    for i in 0..10 {
+        // Changing the email (or adding fields) does not reset the count for this address.
+        let email = if i % 2 == 0 {
+            "ana@example.com".to_owned()
+        } else {
+            format!("guess{i}@example.com")
+        };
+        let token = attacker.get("/admin/login").await.csrf_token();
+        let page = attacker
+            .post_raw(
+                "/admin/login",
+                &[
+                    ("csrf_token", &token),
+                    ("email", &email),
+                    ("password", "wrong password!!"),
+                    ("extra", &i.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "attempt {i}");
+    }
+    let blocked = attacker
+        .sign_in("someone-else@example.com", "wrong password!!")
+        .await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: i64 = blocked.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
+    // Even the right password is refused from this address while it is blocked.
+    assert_eq!(
+        attacker.sign_in("ana@example.com", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // The owner, elsewhere, still gets in.
+    let owner = Browser::from_address(&app, "198.51.100.7");
+    owner
+        .sign_in("ana@example.com", PASSWORD)
+        .await
+        .assert_redirect("/admin");
+
+    // Failures against one account from many addresses: an address that already failed on it is
+    // paused once the account has reached the limit.
+    for i in 0..10 {
+        let spread = Browser::from_address(&app, &format!("192.0.2.{i}"));
+        assert_eq!(
+            spread
+                .sign_in("ana@example.com", "wrong password!!")
+                .await
+                .status,
+            StatusCode::OK
+        );
+    }
+    let repeat = Browser::from_address(&app, "192.0.2.3");
+    assert_eq!(
+        repeat
+            .sign_in("ana@example.com", "wrong password!!")
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let owner_again = Browser::from_address(&app, "198.51.100.7");
+    owner_again
+        .sign_in("ana@example.com", PASSWORD)
+        .await
+        .assert_redirect("/admin");
+
+    // After the window, the address may try again.
+    app.clock.advance(Duration::minutes(16));
+    attacker
+        .sign_in("ana@example.com", PASSWORD)
+        .await
+        .assert_redirect("/admin");
+}
+
+#[tokio::test]
+async fn admin_pages_carry_security_headers() {
+    let app = TestApp::empty().await;
+    let (browser, _) = signed_in(&app, "ana@example.com", Role::Admin).await;
+    for path in ["/admin", "/admin/login", "/admin/users"] {
+        let page = browser.get(path).await;
+        let csp = page.headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert_eq!(page.headers["x-content-type-options"], "nosniff");
+        assert_eq!(page.headers["x-frame-options"], "DENY");
+        assert_eq!(page.headers["referrer-policy"], "same-origin");
+        assert_eq!(page.headers["cache-control"], "no-store");
+        assert!(page.headers.get("server").is_none());
+        assert!(!page.body.contains("<script>"), "no inline script");
+    }
+    let css_path = {
+        let page = browser.get("/admin").await;
+        let start = page.body.find("/admin/static/admin-").unwrap();
+        let end = page.body[start..].find('"').unwrap() + start;
+        page.body[start..end].to_owned()
+    };
+    let css = browser.get(&css_path).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(
+        css.headers["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        css.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert_eq!(
+        browser.get("/admin/static/admin-0000.css").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn oversized_and_wrongly_typed_bodies_are_refused() {
+    let app = TestApp::empty().await;
+    let (browser, _) = signed_in(&app, "ana@example.com", Role::Admin).await;
+    let token = browser.get("/admin/users/new").await.csrf_token();
+    let huge = "x".repeat(300 * 1024);
+    let too_large = browser
+        .post_raw(
+            "/admin/users",
+            &[
+                ("csrf_token", &token),
+                ("email", "big@example.com"),
+                ("display_name", &huge),
+                ("role", "editor"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let json = browser
+        .client
+        .post(format!("{}/admin/users", app.base))
+        .header("content-type", "application/json")
+        .body(format!("{{\"csrf_token\": \"{token}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(
+        tether::storage::accounts::find_user_by_email(&app.db, "big@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
