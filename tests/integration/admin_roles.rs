@@ -19,6 +19,9 @@ enum Answer {
 
 use Answer::*;
 
+/// (method, path, form fields, answers for [anonymous, editor, marketer, admin])
+type Row = (&'static str, String, Vec<(&'static str, &'static str)>, [Answer; 4]);
+
 fn answer(status: StatusCode) -> Answer {
     match status {
         StatusCode::OK => Ok,
@@ -37,7 +40,7 @@ async fn every_admin_route_answers_each_role_as_the_table_says() {
     let target_password = format!("/admin/users/{}/password", target.id);
 
     // (method, path, form fields, [anonymous, editor, marketer, admin])
-    let table: Vec<(&str, String, Vec<(&str, &str)>, [Answer; 4])> = vec![
+    let table: Vec<Row> = vec![
         ("GET", "/admin".into(), vec![], [Redirect, Ok, Ok, Ok]),
         ("GET", "/admin/login".into(), vec![], [Ok, Ok, Ok, Ok]),
         (
