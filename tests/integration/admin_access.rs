@@ -476,3 +476,45 @@ async fn oversized_and_wrongly_typed_bodies_are_refused() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn session_cookies_are_secure_host_cookies_behind_https() {
+    let app = TestApp::start(Options {
+        public_url: Some("https://cms.example".into()),
+        ..Options::default()
+    })
+    .await;
+    create_user(&app, "ana@example.com", Role::Admin).await;
+    let page = Browser::new(&app).get("/admin/login").await;
+    let cookie = page.headers["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-tether_session="), "{cookie}");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(
+            cookie.contains(attribute),
+            "{attribute} missing in {cookie}"
+        );
+    }
+    assert!(
+        !cookie.contains("Domain="),
+        "__Host- cookies carry no Domain"
+    );
+}
+
+#[tokio::test]
+async fn expired_sessions_are_deleted() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait};
+    use tower_sessions::ExpiredDeletion;
+    let app = TestApp::empty().await;
+    let (_browser, _) = signed_in(&app, "ana@example.com", Role::Editor).await;
+    let (_other, _) = signed_in(&app, "bo@example.com", Role::Editor).await;
+    let rows = session::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    let mut expired: session::ActiveModel = rows[0].clone().into();
+    expired.expires_at = Set(chrono::Utc::now() - Duration::minutes(1));
+    expired.update(&app.db).await.unwrap();
+    tether::storage::sessions::DbSessionStore::new(app.db.clone())
+        .delete_expired()
+        .await
+        .unwrap();
+    assert_eq!(session::Entity::find().count(&app.db).await.unwrap(), 1);
+}

@@ -107,6 +107,8 @@ pub struct Options {
     pub read_cache: bool,
     pub cors: CorsOrigins,
     pub trust_forwarded_for: bool,
+    /// `TETHER_PUBLIC_URL`, when the test needs one.
+    pub public_url: Option<String>,
 }
 
 impl Default for Options {
@@ -116,6 +118,7 @@ impl Default for Options {
             read_cache: true,
             cors: CorsOrigins::Any,
             trust_forwarded_for: false,
+            public_url: None,
         }
     }
 }
@@ -180,6 +183,9 @@ impl TestApp {
         config.cors_origins = options.cors;
         config.read_cache_entries = if options.read_cache { 1000 } else { 0 };
         config.trust_forwarded_for = options.trust_forwarded_for;
+        if let Some(public_url) = options.public_url {
+            config.public_url = public_url;
+        }
         let state = AppState::new(server_db, config, Arc::new(clock.clone()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
