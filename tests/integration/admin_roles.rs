@@ -20,7 +20,12 @@ enum Answer {
 use Answer::*;
 
 /// (method, path, form fields, answers for [anonymous, editor, marketer, admin])
-type Row = (&'static str, String, Vec<(&'static str, &'static str)>, [Answer; 4]);
+type Row = (
+    &'static str,
+    String,
+    Vec<(&'static str, &'static str)>,
+    [Answer; 4],
+);
 
 fn answer(status: StatusCode) -> Answer {
     match status {
