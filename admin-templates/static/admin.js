@@ -6,4 +6,13 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   }
+  // Warn before leaving a page whose editor form has unsaved changes.
+  for (const form of document.querySelectorAll("form[data-unsaved-warning]")) {
+    let dirty = document.querySelector(".notice") !== null;
+    form.addEventListener("input", () => { dirty = true; });
+    form.addEventListener("submit", () => { dirty = false; });
+    window.addEventListener("beforeunload", (event) => {
+      if (dirty) { event.preventDefault(); event.returnValue = ""; }
+    });
+  }
 });

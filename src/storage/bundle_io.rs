@@ -111,7 +111,7 @@ pub async fn import(
     Ok(report)
 }
 
-async fn known_slugs<C: ConnectionTrait>(db: &C) -> Result<KnownSlugs, DbErr> {
+pub(crate) async fn known_slugs<C: ConnectionTrait>(db: &C) -> Result<KnownSlugs, DbErr> {
     Ok(KnownSlugs {
         perspectives: perspective::Entity::find()
             .select_only()
@@ -142,10 +142,60 @@ async fn slugs_of<E: EntityTrait, C: ConnectionTrait>(
 }
 
 /// Slug → id of every stored entity that article blocks can refer to.
-struct References {
+pub(crate) struct References {
     promos: HashMap<String, i32>,
     feeling_lists: HashMap<String, i32>,
     step_guides: HashMap<String, i32>,
+}
+
+impl References {
+    fn pairs(map: &HashMap<String, i32>) -> Vec<(i32, String)> {
+        map.iter().map(|(slug, id)| (*id, slug.clone())).collect()
+    }
+
+    pub(crate) fn promo_pairs(&self) -> Vec<(i32, String)> {
+        Self::pairs(&self.promos)
+    }
+
+    pub(crate) fn feeling_list_pairs(&self) -> Vec<(i32, String)> {
+        Self::pairs(&self.feeling_lists)
+    }
+
+    pub(crate) fn step_guide_pairs(&self) -> Vec<(i32, String)> {
+        Self::pairs(&self.step_guides)
+    }
+
+    /// Everything stored, for writing one article.
+    pub(crate) async fn load<C: ConnectionTrait>(db: &C) -> Result<Self, DbErr> {
+        let pairs =
+            |rows: Vec<(i32, String)>| rows.into_iter().map(|(id, slug)| (slug, id)).collect();
+        Ok(Self {
+            promos: pairs(
+                promo::Entity::find()
+                    .select_only()
+                    .columns([promo::Column::Id, promo::Column::Slug])
+                    .into_tuple()
+                    .all(db)
+                    .await?,
+            ),
+            feeling_lists: pairs(
+                feeling_list::Entity::find()
+                    .select_only()
+                    .columns([feeling_list::Column::Id, feeling_list::Column::Slug])
+                    .into_tuple()
+                    .all(db)
+                    .await?,
+            ),
+            step_guides: pairs(
+                step_guide::Entity::find()
+                    .select_only()
+                    .columns([step_guide::Column::Id, step_guide::Column::Slug])
+                    .into_tuple()
+                    .all(db)
+                    .await?,
+            ),
+        })
+    }
 }
 
 async fn upsert_perspectives<C: ConnectionTrait>(
@@ -410,7 +460,7 @@ async fn upsert_step_guides<C: ConnectionTrait>(
 }
 
 /// A block as stored: kind, heading, body and the one id its kind uses.
-type BlockRow = (
+pub(crate) type BlockRow = (
     String,
     Option<String>,
     Option<String>,
@@ -419,7 +469,7 @@ type BlockRow = (
     Option<i32>,
 );
 
-fn block_row(block: &Block, refs: &References) -> BlockRow {
+pub(crate) fn block_row(block: &Block, refs: &References) -> BlockRow {
     match block {
         Block::Text { heading, body } => (
             "text".into(),
@@ -547,47 +597,65 @@ async fn upsert_articles<C: ConnectionTrait>(
             }
         };
         if tags_changed {
-            article_tag::Entity::delete_many()
-                .filter(article_tag::Column::ArticleId.eq(id))
-                .exec(db)
-                .await?;
-            insert_all(
-                db,
-                tags.into_iter().map(|tag| article_tag::ActiveModel {
-                    article_id: Set(id),
-                    tag: Set(tag),
-                }),
-            )
-            .await?;
+            replace_tags(db, id, tags).await?;
         }
         if blocks_changed {
-            article_block::Entity::delete_many()
-                .filter(article_block::Column::ArticleId.eq(id))
-                .exec(db)
-                .await?;
-            let rows = blocks.into_iter().enumerate().map(
-                |(position, (kind, heading, body, feeling_list_id, step_guide_id, promo_id))| {
-                    article_block::ActiveModel {
-                        article_id: Set(id),
-                        position: Set(position as i32),
-                        kind: Set(kind),
-                        heading: Set(heading),
-                        body: Set(body),
-                        feeling_list_id: Set(feeling_list_id),
-                        step_guide_id: Set(step_guide_id),
-                        promo_id: Set(promo_id),
-                        ..Default::default()
-                    }
-                },
-            );
-            insert_all(db, rows).await?;
+            replace_blocks(db, id, blocks).await?;
         }
     }
     Ok(())
 }
 
+/// Replaces an article's tags.
+pub(crate) async fn replace_tags<C: ConnectionTrait>(
+    db: &C,
+    article_id: i32,
+    tags: BTreeSet<String>,
+) -> Result<(), DbErr> {
+    article_tag::Entity::delete_many()
+        .filter(article_tag::Column::ArticleId.eq(article_id))
+        .exec(db)
+        .await?;
+    insert_all(
+        db,
+        tags.into_iter().map(|tag| article_tag::ActiveModel {
+            article_id: Set(article_id),
+            tag: Set(tag),
+        }),
+    )
+    .await
+}
+
+/// Replaces an article's blocks, keeping their order.
+pub(crate) async fn replace_blocks<C: ConnectionTrait>(
+    db: &C,
+    article_id: i32,
+    blocks: Vec<BlockRow>,
+) -> Result<(), DbErr> {
+    article_block::Entity::delete_many()
+        .filter(article_block::Column::ArticleId.eq(article_id))
+        .exec(db)
+        .await?;
+    let rows = blocks.into_iter().enumerate().map(
+        |(position, (kind, heading, body, feeling_list_id, step_guide_id, promo_id))| {
+            article_block::ActiveModel {
+                article_id: Set(article_id),
+                position: Set(position as i32),
+                kind: Set(kind),
+                heading: Set(heading),
+                body: Set(body),
+                feeling_list_id: Set(feeling_list_id),
+                step_guide_id: Set(step_guide_id),
+                promo_id: Set(promo_id),
+                ..Default::default()
+            }
+        },
+    );
+    insert_all(db, rows).await
+}
+
 /// Inserts rows in batches small enough for SQLite's bound-parameter limit.
-async fn insert_all<C, A, I>(db: &C, rows: I) -> Result<(), DbErr>
+pub(crate) async fn insert_all<C, A, I>(db: &C, rows: I) -> Result<(), DbErr>
 where
     C: ConnectionTrait,
     A: ActiveModelTrait + Send,

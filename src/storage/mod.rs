@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod bundle_io;
 pub mod content_version;
+pub mod content_write;
 pub mod entities;
 pub mod overview;
 pub mod public_read;

@@ -287,17 +287,41 @@ pub async fn find_article(
     slug: &str,
     now: Timestamp,
 ) -> Result<Option<TimeBound<PublishedArticle>>, StorageError> {
+    resolve_article(db, slug, now, true).await
+}
+
+/// Any article, whatever its status, resolved as readers would see it now (for previews).
+pub async fn find_article_for_preview(
+    db: &DatabaseConnection,
+    slug: &str,
+    now: Timestamp,
+) -> Result<Option<PublishedArticle>, StorageError> {
+    Ok(resolve_article(db, slug, now, false)
+        .await?
+        .map(|found| found.value))
+}
+
+async fn resolve_article(
+    db: &DatabaseConnection,
+    slug: &str,
+    now: Timestamp,
+    public_only: bool,
+) -> Result<Option<TimeBound<PublishedArticle>>, StorageError> {
     let txn = begin_snapshot(db).await?;
     let row: Option<SummaryRow> = summary_columns(article::Entity::find())
         .filter(article::Column::Slug.eq(slug))
         .into_tuple()
         .one(&txn)
         .await?;
-    let Some(row) = row.filter(|r| {
-        ArticleStatus::parse(&r.5).is_some_and(|status| article_is_public(status, r.6, now))
+    let Some(mut row) = row.filter(|r| {
+        !public_only
+            || ArticleStatus::parse(&r.5).is_some_and(|status| article_is_public(status, r.6, now))
     }) else {
         return Ok(None);
     };
+    if !public_only && row.6.is_none() {
+        row.6 = Some(now);
+    }
     let id = row.0;
     let tags = tags_of(&txn, vec![id])
         .await?

@@ -2,6 +2,7 @@
 //! its own server, all in parallel. `TEST_DATABASE_URL=postgres://...` runs them on PostgreSQL.
 
 mod admin_access;
+mod admin_content;
 mod admin_roles;
 mod admin_support;
 mod admin_users;

@@ -285,3 +285,11 @@ impl TestApp {
         body
     }
 }
+
+impl TestApp {
+    /// The server's current time.
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        use tether::clock::Clock;
+        self.clock.now()
+    }
+}

@@ -9,6 +9,7 @@ pub mod account;
 pub mod assets;
 pub mod audit;
 pub mod client;
+pub mod content;
 pub mod csrf;
 pub mod dashboard;
 pub mod error;
@@ -68,6 +69,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(users::router())
         .merge(account::router())
         .merge(audit::router())
+        .merge(content::router())
         .layer(sessions)
         .layer(csrf)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -15,6 +15,18 @@ use crate::http::admin::templates::TEMPLATES;
 /// Navigation entries a role may see: (label, path, permission).
 const NAV: &[(&str, &str, Permission)] = &[
     ("Dashboard", "/admin", Permission::UseDashboard),
+    ("Articles", "/admin/articles", Permission::ReadContent),
+    (
+        "Feeling lists",
+        "/admin/feeling-lists",
+        Permission::ReadContent,
+    ),
+    ("Step guides", "/admin/step-guides", Permission::ReadContent),
+    (
+        "Perspectives",
+        "/admin/perspectives",
+        Permission::ReadContent,
+    ),
     ("Users", "/admin/users", Permission::ManageUsers),
     ("Audit log", "/admin/audit", Permission::ManageUsers),
 ];

@@ -124,6 +124,8 @@ macro_rules! requirement {
 
 requirement!(UseDashboard, UseDashboard);
 requirement!(ManageUsers, ManageUsers);
+requirement!(EditContent, EditContent);
+requirement!(ReadContent, ReadContent);
 
 /// A signed-in user whose role grants `R`; anyone else gets 403 (or the sign-in page).
 pub struct Authorized<R: Requirement> {

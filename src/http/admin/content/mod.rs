@@ -1,0 +1,53 @@
+//! The editors' screens: articles, feeling lists, step guides and perspectives.
+//! Editors and admins change content; marketers may look but not change.
+
+pub mod articles;
+pub mod feeling_lists;
+pub mod form;
+pub mod perspectives;
+pub mod step_guides;
+
+use axum::Router;
+use minijinja::{Value, context};
+
+use crate::app::AppState;
+use crate::http::admin::error::AdminError;
+use crate::storage::content_write::WriteError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(perspectives::router())
+        .merge(feeling_lists::router())
+        .merge(step_guides::router())
+        .merge(articles::router())
+}
+
+/// Articles (slug, title) that use something, for templates.
+pub fn usage(users: &[(String, String)]) -> Vec<Value> {
+    users
+        .iter()
+        .map(|(slug, title)| context! { slug => slug.clone(), title => title.clone() })
+        .collect()
+}
+
+/// The perspectives for a select box: key and label.
+pub async fn perspective_choices(app: &AppState) -> Result<Vec<Value>, AdminError> {
+    Ok(crate::storage::public_read::list_perspectives(&app.db)
+        .await?
+        .into_iter()
+        .map(|p| context! { key => p.key, label => p.label })
+        .collect())
+}
+
+impl From<WriteError> for AdminError {
+    fn from(error: WriteError) -> Self {
+        match error {
+            WriteError::NotFound => AdminError::NotFound,
+            WriteError::Storage(e) => e.into(),
+            other => {
+                tracing::error!(error = %other, "unhandled content write outcome");
+                AdminError::Internal
+            }
+        }
+    }
+}
