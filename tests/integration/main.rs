@@ -7,6 +7,7 @@ mod admin_roles;
 mod admin_support;
 mod admin_users;
 mod articles;
+mod browser;
 mod caching;
 mod fixtures;
 mod import_export;

@@ -1,0 +1,290 @@
+//! Browser tests: headless Chromium, driven through chromedriver with fantoccini, clicks the
+//! admin as a person would. Screenshots of the pages go to `target/screenshots/`.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Where they are
+//! missing, the tests fail under CI (`CI` set) and are skipped with a notice elsewhere, so
+//! `cargo test` still works on a machine without a browser.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+use tether::domain::accounts::Role;
+
+use crate::admin_support::{PASSWORD, create_user};
+use crate::support::TestApp;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A chromedriver process of this test's own, ended on drop.
+struct Driver {
+    process: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// `None` (with a notice) where no browser is installed and CI is not set.
+fn start_driver() -> Option<Driver> {
+    if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium and chromium-driver for the browser tests"
+        );
+        eprintln!("browser test skipped: {CHROMIUM} or {CHROMEDRIVER} is not installed");
+        return None;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let process = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let profile = tempfile::tempdir().expect("a profile directory");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not listen on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Driver {
+        process,
+        port,
+        _profile: profile,
+    })
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let profile = driver._profile.path().display().to_string();
+    let capabilities = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1280,900", format!("--user-data-dir={profile}"),
+            ]
+        }
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!()
+    };
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a browser session")
+}
+
+fn screenshot_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots")
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    if let Ok(png) = client.screenshot().await {
+        let dir = screenshot_dir();
+        if std::fs::create_dir_all(&dir).is_ok() {
+            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        }
+    }
+}
+
+async fn fill(client: &Client, selector: &str, text: &str) {
+    let field = client
+        .find(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("no {selector}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+async fn click(client: &Client, selector: &str) {
+    client
+        .find(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("no {selector}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+async fn click_link(client: &Client, text: &str) {
+    client
+        .find(Locator::LinkText(text))
+        .await
+        .unwrap_or_else(|e| panic!("no link {text}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+/// Waits (up to 10 s) until the page's text contains `text`, and returns the page source.
+async fn wait_for_text(client: &Client, text: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let body = client
+            .find(Locator::Css("body"))
+            .await
+            .expect("a body")
+            .text()
+            .await
+            .unwrap_or_default();
+        if body.contains(text) {
+            return client.source().await.unwrap_or_default();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{text:?} never appeared; the page says:\n{body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn path_of(client: &Client) -> String {
+    client.current_url().await.expect("a url").path().to_owned()
+}
+
+async fn sign_in(client: &Client, app: &TestApp, email: &str, password: &str) {
+    client
+        .goto(&app.url("/admin/login"))
+        .await
+        .expect("login page");
+    fill(client, "input[name=email]", email).await;
+    fill(client, "input[name=password]", password).await;
+    click(client, "form[action='/admin/login'] button[type=submit]").await;
+}
+
+#[tokio::test]
+async fn first_run_setup_sign_in_and_creating_an_editor_in_a_browser() {
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::with_sample().await;
+    let client = browser(&driver).await;
+
+    client.goto(&app.url("/admin")).await.expect("the admin");
+    assert_eq!(path_of(&client).await, "/admin/setup");
+    fill(&client, "input[name=email]", "ana@example.com").await;
+    fill(&client, "input[name=display_name]", "Ana").await;
+    fill(&client, "input[name=password]", PASSWORD).await;
+    fill(
+        &client,
+        "input[name=password_confirm]",
+        "something else entirely",
+    )
+    .await;
+    click(&client, "button.primary").await;
+    let page = wait_for_text(&client, "the two passwords differ").await;
+    assert!(
+        page.contains("value=\"ana@example.com\""),
+        "the email typed is kept"
+    );
+    screenshot(&client, "setup").await;
+    fill(&client, "input[name=password]", PASSWORD).await;
+    fill(&client, "input[name=password_confirm]", PASSWORD).await;
+    click(&client, "button.primary").await;
+    wait_for_text(&client, "Hello, Ana").await;
+    screenshot(&client, "dashboard").await;
+
+    click(&client, "form[action='/admin/logout'] button").await;
+    wait_for_text(&client, "Sign in to the dashboard").await;
+    screenshot(&client, "login").await;
+    sign_in(&client, &app, "ana@example.com", PASSWORD).await;
+    wait_for_text(&client, "Hello, Ana").await;
+
+    click_link(&client, "Users").await;
+    wait_for_text(&client, "ana@example.com").await;
+    click_link(&client, "New user").await;
+    wait_for_text(&client, "Initial password").await;
+    fill(&client, "input[name=email]", "ed@example.com").await;
+    fill(&client, "input[name=display_name]", "Ed Itor").await;
+    click(&client, "input[name=role][value=editor]").await;
+    fill(&client, "input[name=password]", "the editor's own password").await;
+    screenshot(&client, "new-user").await;
+    click(&client, "button.primary").await;
+    wait_for_text(&client, "ed@example.com can now sign in as Editor.").await;
+    screenshot(&client, "users").await;
+    client.close().await.expect("close");
+
+    // The editor, in a browser of their own, sees no Users page in the navigation.
+    let editor = browser(&driver).await;
+    sign_in(&editor, &app, "ed@example.com", "the editor's own password").await;
+    wait_for_text(&editor, "Hello, Ed Itor").await;
+    assert!(
+        editor.find(Locator::LinkText("Users")).await.is_err(),
+        "editors have no Users link"
+    );
+    editor.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn an_editor_writes_arranges_previews_and_publishes_in_a_browser() {
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::with_sample().await;
+    create_user(&app, "ed@example.com", Role::Editor).await;
+    let client = browser(&driver).await;
+    sign_in(&client, &app, "ed@example.com", PASSWORD).await;
+    wait_for_text(&client, "Hello").await;
+
+    click_link(&client, "Articles").await;
+    wait_for_text(&client, "The Anxious-Avoidant Relationship Dynamic").await;
+    screenshot(&client, "articles").await;
+    click_link(&client, "New article").await;
+    wait_for_text(&client, "New article").await;
+    fill(&client, "input[name=title]", "Pursue and withdraw").await;
+    fill(&client, "input[name=tags]", "anxious, avoidant").await;
+    fill(
+        &client,
+        "textarea[name=block_body]",
+        "Why **both** of you feel stuck.",
+    )
+    .await;
+    click(&client, "button[value=add_feelings]").await;
+    wait_for_text(&client, "Unsaved changes").await;
+    click(&client, "button[value=add_promo]").await;
+    wait_for_text(&client, "Unsaved changes").await;
+    click(&client, "button[value=add_steps]").await;
+    wait_for_text(&client, "Unsaved changes").await;
+    // Blocks: text, feelings, promo, steps. Move the steps above the promo.
+    click(&client, "button[value='up:3']").await;
+    wait_for_text(&client, "Unsaved changes").await;
+    screenshot(&client, "editor").await;
+    click(&client, "button[value=save]").await;
+    wait_for_text(&client, "Saved \"Pursue and withdraw\" (draft).").await;
+
+    click_link(&client, "Preview").await;
+    let preview = wait_for_text(&client, "What You Might Be Feeling").await;
+    assert!(preview.contains("<strong>both</strong>"));
+    screenshot(&client, "preview").await;
+    click_link(&client, "← Back to the editor").await;
+    wait_for_text(&client, "Pursue and withdraw").await;
+    click(&client, "button[value=publish]").await;
+    wait_for_text(&client, "(published)").await;
+    client.close().await.expect("close");
+
+    let article = app.data("/api/v1/articles/pursue-and-withdraw").await;
+    let kinds: Vec<&str> = article["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["text", "feelings", "steps", "promo"]);
+    assert_eq!(article["tags"], json!(["anxious", "avoidant"]));
+}
