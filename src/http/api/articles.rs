@@ -17,7 +17,6 @@ use crate::storage::public_read::{self, ArticleFilter};
 pub const DEFAULT_PER_PAGE: u64 = 20;
 pub const MAX_PER_PAGE: u64 = 100;
 const MAX_QUERY_CHARS: usize = 200;
-const MAX_QUERY_WORDS: usize = 10;
 
 /// Query parameters of the article list. Values arrive as text so that bad ones get a precise
 /// message instead of a generic deserialization error.
@@ -30,11 +29,16 @@ pub struct ListParams {
     /// Articles per page, 1 to 100 (default 20).
     #[param(value_type = Option<u64>, minimum = 1, maximum = 100)]
     per_page: Option<String>,
-    /// Only articles with this tag.
-    #[param(value_type = Option<String>, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 60)]
+    /// Only articles with this tag; empty means no tag filter.
+    #[param(value_type = Option<String>, pattern = "^([a-z0-9]+(-[a-z0-9]+)*)?$", max_length = 60, example = "anxious")]
     tag: Option<String>,
-    /// Words that must all appear (case-insensitively) in the title, subtitle, summary or text.
-    #[param(value_type = Option<String>, max_length = 200)]
+    /// Words that must all appear (case-insensitively) in the title, subtitle, summary or text;
+    /// whitespace and control characters separate words.
+    #[param(
+        value_type = Option<String>,
+        max_length = 200,
+        example = "avoidant partner"
+    )]
     q: Option<String>,
 }
 
@@ -64,12 +68,7 @@ impl ListParams {
                 "q must be at most {MAX_QUERY_CHARS} characters"
             )));
         }
-        let words: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
-        if words.len() > MAX_QUERY_WORDS {
-            return Err(ApiError::bad_request(format!(
-                "q may hold at most {MAX_QUERY_WORDS} words"
-            )));
-        }
+        let words = query_words(&q);
         Ok(ArticleFilter {
             page,
             per_page,
@@ -89,12 +88,23 @@ fn parse_bounded(
     let Some(text) = value else {
         return Ok(default);
     };
-    match text.trim().parse::<u64>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(n),
+    // Digits only: `parse` alone would also take "+1", which the documented integer is not.
+    let digits = text.bytes().all(|b| b.is_ascii_digit());
+    match text.parse::<u64>() {
+        Ok(n) if digits && (min..=max).contains(&n) => Ok(n),
         _ => Err(ApiError::bad_request(format!(
             "{name} must be a whole number from {min} to {max}; got \"{text}\""
         ))),
     }
+}
+
+/// The lowercased words of `q`. Control characters separate words like whitespace does, so none
+/// reaches the database (PostgreSQL rejects NUL in text).
+fn query_words(q: &str) -> Vec<String> {
+    q.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// Published articles, newest first.
@@ -153,7 +163,7 @@ pub async fn list_articles(
     get,
     path = "/api/v1/articles/{slug}",
     tag = "articles",
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(("slug" = String, Path, description = "The article's slug", example = "anxious-avoidant-relationship-dynamic")),
     responses(
         (status = 200, description = "The article", body = Data<Article>),
         (status = 304, description = "Not modified (matching If-None-Match)"),
@@ -183,4 +193,21 @@ pub async fn get_article(
         })
         .await?;
     cached.map(|c| json_body(&c)).ok_or_else(not_found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_plain_digits() {
+        assert_eq!(parse_bounded("page", Some("7"), 1, 10, 1).ok(), Some(7));
+        assert_eq!(parse_bounded("page", None, 1, 10, 1).ok(), Some(1));
+        for bad in ["", "+1", " 1", "1 ", "0", "11", "1.0", "-1"] {
+            assert!(
+                parse_bounded("page", Some(bad), 1, 10, 1).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
 }

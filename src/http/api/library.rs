@@ -39,7 +39,7 @@ fn body<T: serde::Serialize>(data: T) -> Result<bytes::Bytes, ApiError> {
     get,
     path = "/api/v1/feeling-lists/{slug}",
     tag = "library",
-    params(("slug" = String, Path, description = "The feeling list's slug")),
+    params(("slug" = String, Path, description = "The feeling list's slug", example = "anxious-avoidant-feelings")),
     responses(
         (status = 200, description = "The feeling list", body = Data<FeelingList>),
         (status = 304, description = "Not modified (matching If-None-Match)"),
@@ -70,7 +70,7 @@ pub async fn get_feeling_list(
     get,
     path = "/api/v1/step-guides/{slug}",
     tag = "library",
-    params(("slug" = String, Path, description = "The step guide's slug")),
+    params(("slug" = String, Path, description = "The step guide's slug", example = "anxious-avoidant-what-to-do")),
     responses(
         (status = 200, description = "The step guide", body = Data<StepGuide>),
         (status = 304, description = "Not modified (matching If-None-Match)"),
@@ -101,7 +101,7 @@ pub async fn get_step_guide(
     get,
     path = "/api/v1/promos/{slug}",
     tag = "library",
-    params(("slug" = String, Path, description = "The promo's slug")),
+    params(("slug" = String, Path, description = "The promo's slug", example = "online-therapy")),
     responses(
         (status = 200, description = "The promo", body = Data<Promo>),
         (status = 304, description = "Not modified (matching If-None-Match)"),
