@@ -311,6 +311,58 @@ async fn perspective_keys<C: ConnectionTrait>(
         .collect())
 }
 
+/// Finds the row stored under `existing` (if any), refuses a slug another row uses, then updates
+/// that row's slug and title or inserts a new one; evaluates to the row's id. Feeling lists and
+/// step guides share this shape: a slug, a title, timestamps, and children written separately.
+macro_rules! save_titled {
+    ($txn:expr, $entity:ident, $existing:expr, $slug:expr, $title:expr, $now:expr, $what:literal) => {{
+        let current = match $existing {
+            Some(slug) => Some(
+                $entity::Entity::find()
+                    .filter($entity::Column::Slug.eq(slug))
+                    .one($txn)
+                    .await?
+                    .ok_or(WriteError::NotFound)?,
+            ),
+            None => None,
+        };
+        if let Some(clash) = $entity::Entity::find()
+            .filter($entity::Column::Slug.eq($slug))
+            .one($txn)
+            .await?
+            && current.as_ref().is_none_or(|c| c.id != clash.id)
+        {
+            return Err(invalid(
+                "slug",
+                format!(concat!("another ", $what, " already uses \"{}\""), $slug),
+            ));
+        }
+        match current {
+            Some(row) => {
+                let id = row.id;
+                let mut row: $entity::ActiveModel = row.into();
+                row.slug = Set($slug.to_owned());
+                row.title = Set($title.to_owned());
+                row.updated_at = Set($now);
+                row.update($txn).await?;
+                id
+            }
+            None => {
+                $entity::ActiveModel {
+                    slug: Set($slug.to_owned()),
+                    title: Set($title.to_owned()),
+                    created_at: Set($now),
+                    updated_at: Set($now),
+                    ..Default::default()
+                }
+                .insert($txn)
+                .await?
+                .id
+            }
+        }
+    }};
+}
+
 /// Creates (`existing` = None) or replaces the feeling list stored under `existing`; the slug may
 /// change.
 pub async fn save_feeling_list(
@@ -320,60 +372,21 @@ pub async fn save_feeling_list(
     now: Timestamp,
 ) -> Result<(), WriteError> {
     let txn = db.begin().await?;
-    validate_in_context(
+    let single = Bundle {
+        version: 1,
+        feeling_lists: vec![list.clone()],
+        ..Bundle::default()
+    };
+    validate_in_context(&txn, &single, "feeling_lists[0]").await?;
+    let id = save_titled!(
         &txn,
-        &Bundle {
-            version: 1,
-            feeling_lists: vec![list.clone()],
-            ..Bundle::default()
-        },
-        "feeling_lists[0]",
-    )
-    .await?;
-    let current = match existing {
-        Some(slug) => Some(
-            feeling_list::Entity::find()
-                .filter(feeling_list::Column::Slug.eq(slug))
-                .one(&txn)
-                .await?
-                .ok_or(WriteError::NotFound)?,
-        ),
-        None => None,
-    };
-    if let Some(clash) = feeling_list::Entity::find()
-        .filter(feeling_list::Column::Slug.eq(&list.slug))
-        .one(&txn)
-        .await?
-        && current.as_ref().is_none_or(|c| c.id != clash.id)
-    {
-        return Err(invalid(
-            "slug",
-            format!("another feeling list already uses \"{}\"", list.slug),
-        ));
-    }
-    let id = match current {
-        Some(row) => {
-            let id = row.id;
-            let mut row: feeling_list::ActiveModel = row.into();
-            row.slug = Set(list.slug.clone());
-            row.title = Set(list.title.clone());
-            row.updated_at = Set(now);
-            row.update(&txn).await?;
-            id
-        }
-        None => {
-            feeling_list::ActiveModel {
-                slug: Set(list.slug.clone()),
-                title: Set(list.title.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?
-            .id
-        }
-    };
+        feeling_list,
+        existing,
+        list.slug.as_str(),
+        list.title.as_str(),
+        now,
+        "feeling list"
+    );
     feeling_item::Entity::delete_many()
         .filter(feeling_item::Column::FeelingListId.eq(id))
         .exec(&txn)
@@ -399,6 +412,8 @@ pub async fn save_feeling_list(
     Ok(())
 }
 
+/// Creates (`existing` = None) or replaces the step guide stored under `existing`; the slug may
+/// change.
 pub async fn save_step_guide(
     db: &DatabaseConnection,
     existing: Option<&str>,
@@ -406,60 +421,21 @@ pub async fn save_step_guide(
     now: Timestamp,
 ) -> Result<(), WriteError> {
     let txn = db.begin().await?;
-    validate_in_context(
+    let single = Bundle {
+        version: 1,
+        step_guides: vec![guide.clone()],
+        ..Bundle::default()
+    };
+    validate_in_context(&txn, &single, "step_guides[0]").await?;
+    let id = save_titled!(
         &txn,
-        &Bundle {
-            version: 1,
-            step_guides: vec![guide.clone()],
-            ..Bundle::default()
-        },
-        "step_guides[0]",
-    )
-    .await?;
-    let current = match existing {
-        Some(slug) => Some(
-            step_guide::Entity::find()
-                .filter(step_guide::Column::Slug.eq(slug))
-                .one(&txn)
-                .await?
-                .ok_or(WriteError::NotFound)?,
-        ),
-        None => None,
-    };
-    if let Some(clash) = step_guide::Entity::find()
-        .filter(step_guide::Column::Slug.eq(&guide.slug))
-        .one(&txn)
-        .await?
-        && current.as_ref().is_none_or(|c| c.id != clash.id)
-    {
-        return Err(invalid(
-            "slug",
-            format!("another step guide already uses \"{}\"", guide.slug),
-        ));
-    }
-    let id = match current {
-        Some(row) => {
-            let id = row.id;
-            let mut row: step_guide::ActiveModel = row.into();
-            row.slug = Set(guide.slug.clone());
-            row.title = Set(guide.title.clone());
-            row.updated_at = Set(now);
-            row.update(&txn).await?;
-            id
-        }
-        None => {
-            step_guide::ActiveModel {
-                slug: Set(guide.slug.clone()),
-                title: Set(guide.title.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?
-            .id
-        }
-    };
+        step_guide,
+        existing,
+        guide.slug.as_str(),
+        guide.title.as_str(),
+        now,
+        "step guide"
+    );
     guide_step::Entity::delete_many()
         .filter(guide_step::Column::StepGuideId.eq(id))
         .exec(&txn)
