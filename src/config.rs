@@ -31,6 +31,8 @@ pub struct Config {
     /// Take the client address from the last `X-Forwarded-For` entry, for throttling and the
     /// audit trail (`TETHER_TRUST_FORWARDED_FOR`; only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// Revisions kept per article (`TETHER_REVISIONS_KEEP`).
+    pub revisions_kept: u64,
 }
 
 impl Config {
@@ -125,6 +127,11 @@ impl Config {
                     12,
                 )?,
             )?),
+            revisions_kept: parse_number(
+                "TETHER_REVISIONS_KEEP",
+                get("TETHER_REVISIONS_KEEP"),
+                50,
+            )?,
             trust_forwarded_for: parse_bool(
                 "TETHER_TRUST_FORWARDED_FOR",
                 get("TETHER_TRUST_FORWARDED_FOR"),

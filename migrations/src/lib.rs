@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_content;
 mod m20261125_000002_accounts;
+mod m20261125_000003_revisions;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_content::Migration),
             Box::new(m20261125_000002_accounts::Migration),
+            Box::new(m20261125_000003_revisions::Migration),
         ]
     }
 }

@@ -18,8 +18,8 @@ use crate::domain::problems::Problems;
 use crate::domain::timestamp::Timestamp;
 use crate::storage::bundle_io::{self, References, block_row, known_slugs};
 use crate::storage::entities::{
-    article, article_block, article_tag, feeling_item, feeling_list, guide_step, perspective,
-    step_guide,
+    article, article_block, article_revision, article_tag, feeling_item, feeling_list, guide_step,
+    perspective, step_guide,
 };
 use crate::storage::{StorageError, content_version};
 
@@ -596,6 +596,7 @@ pub async fn save_article(
     db: &DatabaseConnection,
     existing: Option<(&str, i32)>,
     draft: &Article,
+    saved_by: &Author<'_>,
     now: Timestamp,
 ) -> Result<i32, WriteError> {
     let txn = db.begin().await?;
@@ -687,6 +688,7 @@ pub async fn save_article(
         draft.blocks.iter().map(|b| block_row(b, &refs)).collect(),
     )
     .await?;
+    record_revision(&txn, id, version, draft, saved_by, now).await?;
     content_version::bump(&txn).await?;
     txn.commit().await?;
     Ok(version)
@@ -939,4 +941,116 @@ pub async fn block_choices(db: &DatabaseConnection) -> Result<BlockChoices, Stor
             .all(db)
             .await?,
     })
+}
+
+// ----- revisions --------------------------------------------------------------------------
+
+/// Who saved: the user's id (if still known) and a name to show.
+pub struct Author<'a> {
+    pub user_id: Option<i32>,
+    pub name: &'a str,
+    /// Revisions kept per article; older ones are pruned.
+    pub keep: u64,
+}
+
+async fn record_revision<C: ConnectionTrait>(
+    db: &C,
+    article_id: i32,
+    version: i32,
+    article: &Article,
+    saved_by: &Author<'_>,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    let content = serde_json::to_string(article).map_err(|e| DbErr::Custom(e.to_string()))?;
+    article_revision::ActiveModel {
+        article_id: Set(article_id),
+        version: Set(version),
+        saved_at: Set(now),
+        user_id: Set(saved_by.user_id),
+        author: Set(saved_by.name.chars().take(254).collect()),
+        content: Set(content),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let stale: Vec<i64> = article_revision::Entity::find()
+        .select_only()
+        .column(article_revision::Column::Id)
+        .filter(article_revision::Column::ArticleId.eq(article_id))
+        .order_by_desc(article_revision::Column::Id)
+        .into_tuple::<i64>()
+        .all(db)
+        .await?
+        .into_iter()
+        .skip(usize::try_from(saved_by.keep.max(1)).unwrap_or(usize::MAX))
+        .collect();
+    if !stale.is_empty() {
+        article_revision::Entity::delete_many()
+            .filter(article_revision::Column::Id.is_in(stale))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RevisionSummary {
+    pub id: i64,
+    pub version: i32,
+    pub saved_at: String,
+    pub author: String,
+}
+
+fn summary_of(row: &article_revision::Model) -> RevisionSummary {
+    RevisionSummary {
+        id: row.id,
+        version: row.version,
+        saved_at: crate::domain::timestamp::format(&row.saved_at),
+        author: row.author.clone(),
+    }
+}
+
+/// An article's revisions, newest first.
+pub async fn revisions(
+    db: &DatabaseConnection,
+    slug: &str,
+) -> Result<Option<Vec<RevisionSummary>>, StorageError> {
+    let Some(row) = article::Entity::find()
+        .filter(article::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let rows = article_revision::Entity::find()
+        .filter(article_revision::Column::ArticleId.eq(row.id))
+        .order_by_desc(article_revision::Column::Id)
+        .all(db)
+        .await?;
+    Ok(Some(rows.iter().map(summary_of).collect()))
+}
+
+/// One revision of the article with this slug, and the article it holds.
+pub async fn revision(
+    db: &DatabaseConnection,
+    slug: &str,
+    id: i64,
+) -> Result<Option<(RevisionSummary, Article)>, StorageError> {
+    let Some(article_row) = article::Entity::find()
+        .filter(article::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(row) = article_revision::Entity::find_by_id(id)
+        .filter(article_revision::Column::ArticleId.eq(article_row.id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let article: Article = serde_json::from_str(&row.content)
+        .map_err(|e| StorageError::Database(DbErr::Custom(format!("revision {id}: {e}"))))?;
+    Ok(Some((summary_of(&row), article)))
 }

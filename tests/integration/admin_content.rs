@@ -580,3 +580,125 @@ async fn the_article_list_searches_and_filters() {
     let none = editor.get("/admin/articles?tag=unused").await;
     assert!(none.body.contains("No articles match."));
 }
+
+#[tokio::test]
+async fn every_save_keeps_a_revision_that_can_be_compared_and_restored() {
+    let app = TestApp::with_sample().await;
+    let (editor, _) = signed_in(&app, "ed@example.com", Role::Editor).await;
+    let page = "/admin/articles/new";
+    let mut first = article_fields(
+        "Version one",
+        "revised",
+        "draft",
+        &[("text", "", "First text.", "")],
+    );
+    first.push(("action", "save"));
+    editor
+        .submit(page, page, &first)
+        .await
+        .assert_redirect("/admin/articles/revised");
+    let edit = "/admin/articles/revised";
+    let mut second = article_fields(
+        "Version two",
+        "revised",
+        "draft",
+        &[
+            ("text", "", "Second text.", ""),
+            ("promo", "", "", "online-therapy"),
+        ],
+    );
+    second.extend([("version", "1"), ("action", "save")]);
+    editor
+        .submit(edit, edit, &second)
+        .await
+        .assert_redirect(edit);
+
+    let list = editor.get("/admin/articles/revised/revisions").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("ed@example.com"));
+    let link = |body: &str, nth: usize| -> String {
+        let marker = "href=\"/admin/articles/revised/revisions/";
+        let start = body
+            .match_indices(marker)
+            .nth(nth)
+            .expect("a revision link")
+            .0
+            + 6;
+        body[start..start + body[start..].find('"').unwrap()].to_owned()
+    };
+    // Newest first: the second link is version 1.
+    let oldest = link(&list.body, 1);
+    let view = editor.get(&oldest).await;
+    assert!(view.body.contains("Version 1"), "{}", view.body);
+    assert!(
+        view.body.contains("title: “Version one” → “Version two”"),
+        "{}",
+        view.body
+    );
+    assert!(view.body.contains("block 2: promo added"));
+
+    editor
+        .submit(&oldest, &format!("{oldest}/restore"), &[("version", "2")])
+        .await
+        .assert_redirect(edit);
+    let restored = tether::storage::content_write::load_article(&app.db, "revised")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(restored.article.title, "Version one");
+    assert_eq!(restored.version, 3, "restoring makes a new version");
+    let list = editor.get("/admin/articles/revised/revisions").await;
+    assert_eq!(list.body.matches("View and compare").count(), 3);
+    // A stale restore (the article moved on) gets the conflict page.
+    let stale = editor
+        .submit(&oldest, &format!("{oldest}/restore"), &[("version", "2")])
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn old_revisions_are_pruned_past_the_configured_count() {
+    use tether::domain::content::{Article, ArticleStatus, Block};
+    use tether::storage::content_write::{self, Author};
+    let app = TestApp::empty().await;
+    let author = Author {
+        user_id: None,
+        name: "script",
+        keep: 2,
+    };
+    let mut article = Article {
+        slug: "pruned".into(),
+        title: "v1".into(),
+        subtitle: None,
+        summary: None,
+        status: ArticleStatus::Draft,
+        published_at: None,
+        tags: vec![],
+        blocks: vec![Block::Text {
+            heading: None,
+            body: "x".into(),
+        }],
+    };
+    let mut version =
+        content_write::save_article(&app.db, None, &article, &author, crate::support::now())
+            .await
+            .unwrap();
+    for title in ["v2", "v3", "v4"] {
+        article.title = title.into();
+        version = content_write::save_article(
+            &app.db,
+            Some(("pruned", version)),
+            &article,
+            &author,
+            crate::support::now(),
+        )
+        .await
+        .unwrap();
+    }
+    let kept = content_write::revisions(&app.db, "pruned")
+        .await
+        .unwrap()
+        .unwrap();
+    let versions: Vec<i32> = kept.iter().map(|r| r.version).collect();
+    assert_eq!(versions, [4, 3]);
+}

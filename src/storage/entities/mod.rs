@@ -3,6 +3,7 @@
 
 pub mod article;
 pub mod article_block;
+pub mod article_revision;
 pub mod article_tag;
 pub mod audit_event;
 pub mod content_state;

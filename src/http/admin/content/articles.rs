@@ -25,7 +25,7 @@ use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
 use crate::http::admin::session::{self, Authorized, EditContent, ReadContent, SignedIn};
 use crate::http::api::dto;
-use crate::storage::content_write::{self, EditorFilter, EditorSort, WriteError};
+use crate::storage::content_write::{self, Author, EditorFilter, EditorSort, WriteError};
 use crate::storage::public_read;
 
 pub fn router() -> Router<AppState> {
@@ -35,6 +35,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/articles/{slug}", get(edit_form).post(update))
         .route("/admin/articles/{slug}/preview", get(preview))
         .route("/admin/articles/{slug}/delete", post(delete))
+        .route("/admin/articles/{slug}/revisions", get(revisions))
+        .route("/admin/articles/{slug}/revisions/{id}", get(revision))
+        .route(
+            "/admin/articles/{slug}/revisions/{id}/restore",
+            post(restore),
+        )
 }
 
 const PER_PAGE: u64 = 25;
@@ -424,7 +430,12 @@ async fn submit(
         return show(draft, problems, true).await;
     }
     let existing = original.as_deref().zip(version);
-    match content_write::save_article(&app.db, existing, &draft, now).await {
+    let author = Author {
+        user_id: Some(who.user.id),
+        name: &who.user.email,
+        keep: app.config.revisions_kept,
+    };
+    match content_write::save_article(&app.db, existing, &draft, &author, now).await {
         Ok(_) => {
             let what = if original.is_some() {
                 "article_updated"
@@ -531,6 +542,162 @@ async fn delete(
     .await;
     session::flash(&who.session, format!("Article \"{slug}\" deleted.")).await?;
     Ok(Redirect::to("/admin/articles").into_response())
+}
+
+async fn revisions(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ReadContent>,
+    Path(slug): Path<String>,
+) -> Result<Response, AdminError> {
+    let list = content_write::revisions(&app.db, &slug)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let values = context! { slug, revisions => Value::from(minijinja::value::Serde(&list)), keep => app.config.revisions_kept };
+    Ok(
+        page(&who, "content/revisions.html", "/admin/articles", values)
+            .await?
+            .into_response(),
+    )
+}
+
+/// What differs between two states of an article, field by field, for people.
+fn differences(old: &Article, new: &Article) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut field = |name: &str, a: String, b: String| {
+        if a != b {
+            out.push(format!("{name}: “{a}” → “{b}”"));
+        }
+    };
+    field("title", old.title.clone(), new.title.clone());
+    field("slug", old.slug.clone(), new.slug.clone());
+    field(
+        "subtitle",
+        old.subtitle.clone().unwrap_or_default(),
+        new.subtitle.clone().unwrap_or_default(),
+    );
+    field(
+        "summary",
+        old.summary.clone().unwrap_or_default(),
+        new.summary.clone().unwrap_or_default(),
+    );
+    field(
+        "status",
+        old.status.as_str().to_owned(),
+        new.status.as_str().to_owned(),
+    );
+    field(
+        "publish at",
+        format_local(old.published_at),
+        format_local(new.published_at),
+    );
+    field("tags", old.tags.join(", "), new.tags.join(", "));
+    for i in 0..old.blocks.len().max(new.blocks.len()) {
+        match (old.blocks.get(i), new.blocks.get(i)) {
+            (Some(a), Some(b)) if a != b => out.push(format!(
+                "block {}: changed ({} → {})",
+                i + 1,
+                a.kind(),
+                b.kind()
+            )),
+            (Some(a), None) => out.push(format!("block {}: {} removed", i + 1, a.kind())),
+            (None, Some(b)) => out.push(format!("block {}: {} added", i + 1, b.kind())),
+            _ => {}
+        }
+    }
+    out
+}
+
+async fn revision(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ReadContent>,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response, AdminError> {
+    let (summary, old) = content_write::revision(&app.db, &slug, id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let current = content_write::load_article(&app.db, &slug)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let pretty = |a: &Article| serde_json::to_string_pretty(a).unwrap_or_default();
+    let values = context! {
+        slug,
+        revision => Value::from(minijinja::value::Serde(&summary)),
+        current_version => current.version,
+        differences => differences(&old, &current.article),
+        old_text => pretty(&old),
+        current_text => pretty(&current.article),
+        can_edit => who.can(Permission::EditContent),
+    };
+    Ok(
+        page(&who, "content/revision.html", "/admin/articles", values)
+            .await?
+            .into_response(),
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct RestoreForm {
+    #[serde(default)]
+    version: i32,
+}
+
+/// Saves an old revision as the newest version (which is itself a new revision).
+async fn restore(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<EditContent>,
+    ClientAddr(addr): ClientAddr,
+    Path((slug, id)): Path<(String, i64)>,
+    CsrfForm(form): CsrfForm<RestoreForm>,
+) -> Result<Response, AdminError> {
+    let (summary, old) = content_write::revision(&app.db, &slug, id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let author = Author {
+        user_id: Some(who.user.id),
+        name: &who.user.email,
+        keep: app.config.revisions_kept,
+    };
+    match content_write::save_article(
+        &app.db,
+        Some((&slug, form.version)),
+        &old,
+        &author,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => {
+            audit::record(
+                &app,
+                Actor::User(&who.user),
+                "article_restored",
+                &format!("{} to version {}", old.slug, summary.version),
+                &addr,
+            )
+            .await;
+            session::flash(
+                &who.session,
+                format!(
+                    "Restored version {} as the newest version.",
+                    summary.version
+                ),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/admin/articles/{}", old.slug)).into_response())
+        }
+        Err(WriteError::Conflict) => conflict(&app, &who, &slug, &old).await,
+        Err(WriteError::Invalid(problems)) => {
+            let message = problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
+            Err(AdminError::BadRequest(format!(
+                "this revision cannot be restored as it is: {message}"
+            )))
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[cfg(test)]
