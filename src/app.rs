@@ -26,6 +26,17 @@ pub struct App {
     pub config: Config,
     pub clock: Arc<dyn Clock>,
     pub cache: ReadCache,
+    preview_key: tokio::sync::OnceCell<Vec<u8>>,
+}
+
+impl App {
+    /// The key that signs preview links, read from the database once.
+    pub async fn preview_key(&self) -> Result<&[u8], StorageError> {
+        self.preview_key
+            .get_or_try_init(|| storage::settings::preview_signing_key(&self.db))
+            .await
+            .map(Vec::as_slice)
+    }
 }
 
 /// Cheap to clone; handlers take `State<AppState>`.
@@ -49,6 +60,7 @@ impl AppState {
             config,
             clock,
             cache,
+            preview_key: tokio::sync::OnceCell::new(),
         }))
     }
 }

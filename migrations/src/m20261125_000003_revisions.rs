@@ -1,5 +1,6 @@
 //! Article revisions: every save through the admin keeps the full article (with its blocks) as
-//! JSON, with who saved it and when, so an editor can compare and restore.
+//! JSON, with who saved it and when, so an editor can compare and restore. Also the settings
+//! table, which holds the key that signs preview links (shared by every Tether process).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -47,10 +48,22 @@ impl MigrationTrait for Migration {
                     .col(ArticleRevisions::Version)
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Settings::Table)
+                    .col(string_len(Settings::Key, 100).primary_key())
+                    .col(text(Settings::Value))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(Settings::Table).to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table(ArticleRevisions::Table).to_owned())
             .await
@@ -79,4 +92,11 @@ enum Articles {
 enum Users {
     Table,
     Id,
+}
+
+#[derive(DeriveIden)]
+enum Settings {
+    Table,
+    Key,
+    Value,
 }

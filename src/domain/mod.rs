@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod content;
 pub mod markdown;
 pub mod passwords;
+pub mod preview;
 pub mod problems;
 pub mod publishing;
 pub mod rules;

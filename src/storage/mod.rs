@@ -11,6 +11,7 @@ pub mod entities;
 pub mod overview;
 pub mod public_read;
 pub mod sessions;
+pub mod settings;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -702,3 +702,80 @@ async fn old_revisions_are_pruned_past_the_configured_count() {
     let versions: Vec<i32> = kept.iter().map(|r| r.version).collect();
     assert_eq!(versions, [4, 3]);
 }
+
+#[tokio::test]
+async fn preview_links_let_a_frontend_read_a_draft_until_they_expire() {
+    let app = TestApp::with_sample().await;
+    let (editor, _) = signed_in(&app, "ed@example.com", Role::Editor).await;
+    let page = "/admin/articles/new";
+    let mut fields = article_fields(
+        "Secret draft",
+        "secret-draft",
+        "draft",
+        &[("text", "", "Not yet.", "")],
+    );
+    fields.push(("action", "save"));
+    editor
+        .submit(page, page, &fields)
+        .await
+        .assert_redirect("/admin/articles/secret-draft");
+    assert_error(
+        &app,
+        "/api/v1/articles/secret-draft",
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+
+    let preview = editor.get("/admin/articles/secret-draft/preview").await;
+    let html = preview.body.replace("&#x2f;", "/");
+    let start = html
+        .find("/api/v1/articles/secret-draft?preview=")
+        .expect("a preview link");
+    let end = start + html[start..].find('"').unwrap();
+    let path = html[start..end].to_owned();
+    assert!(
+        html[..start].ends_with(&app.base),
+        "an absolute link on the public URL"
+    );
+    let response = app.get(&path).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "private, no-store");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["title"], "Secret draft");
+    // A published article's cached answer is not affected by previews.
+    assert_error(
+        &app,
+        "/api/v1/articles/secret-draft",
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+
+    let token = path.split("preview=").nth(1).unwrap().to_owned();
+    assert_error(
+        &app,
+        &format!("/api/v1/articles/{SLUG}?preview={token}"),
+        StatusCode::FORBIDDEN,
+        "invalid_preview_token",
+    )
+    .await;
+    let mut tampered = token.clone();
+    tampered.replace_range(0..1, if tampered.starts_with('9') { "8" } else { "9" });
+    assert_error(
+        &app,
+        &format!("/api/v1/articles/secret-draft?preview={tampered}"),
+        StatusCode::FORBIDDEN,
+        "invalid_preview_token",
+    )
+    .await;
+    assert_error(
+        &app,
+        "/api/v1/articles/secret-draft?preview=nonsense",
+        StatusCode::FORBIDDEN,
+        "invalid_preview_token",
+    )
+    .await;
+    app.clock.advance(Duration::hours(49));
+    assert_error(&app, &path, StatusCode::FORBIDDEN, "invalid_preview_token").await;
+}

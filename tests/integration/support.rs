@@ -178,7 +178,12 @@ impl TestApp {
         if options.sample {
             import(&db, SAMPLE_BUNDLE).await.expect("sample imports");
         }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
         let mut config = Config::from_lookup(|_| None).expect("default config");
+        config.public_url = base.clone();
         config.database_url = database.url.clone();
         config.cors_origins = options.cors;
         config.read_cache_entries = if options.read_cache { 1000 } else { 0 };
@@ -187,10 +192,6 @@ impl TestApp {
             config.public_url = public_url;
         }
         let state = AppState::new(server_db, config, Arc::new(clock.clone()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
         let router = tether::app::router(state);
         let server = tokio::spawn(async move {
             let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();

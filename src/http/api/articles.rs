@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::AppState;
-use crate::domain::rules;
+use crate::domain::{preview, rules};
 use crate::http::api::dto::{Article, ArticleList, ArticleSummaryDto, Data, PageMeta};
 use crate::http::conditional::json_body;
 use crate::http::error::{ApiError, ErrorBody};
@@ -158,24 +158,39 @@ pub async fn list_articles(
     cached.map(|c| json_body(&c)).ok_or_else(ApiError::internal)
 }
 
+/// Query parameters of a single article.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleParams {
+    /// A preview token made in the admin: returns the article whatever its status (drafts too),
+    /// uncached. Without it only published articles are served.
+    #[param(value_type = Option<String>, max_length = 200)]
+    preview: Option<String>,
+}
+
 /// One published article with its blocks in order.
 #[utoipa::path(
     get,
     path = "/api/v1/articles/{slug}",
     tag = "articles",
-    params(("slug" = String, Path, description = "The article's slug", example = "anxious-avoidant-relationship-dynamic")),
+    params(("slug" = String, Path, description = "The article's slug", example = "anxious-avoidant-relationship-dynamic"), ArticleParams),
     responses(
         (status = 200, description = "The article", body = Data<Article>),
         (status = 304, description = "Not modified (matching If-None-Match)"),
         (status = 400, description = "An undecodable path", body = ErrorBody),
+        (status = 403, description = "A preview token that is malformed, expired or for another article", body = ErrorBody),
         (status = 404, description = "No published article has this slug", body = ErrorBody),
     )
 )]
 pub async fn get_article(
     State(app): State<AppState>,
     ApiPath(slug): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ArticleParams>,
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::not_found(format!("no published article has the slug \"{slug}\""));
+    if let Some(token) = params.preview {
+        return preview_article(&app, &slug, &token).await;
+    }
     if !rules::is_valid_slug(&slug) {
         return Err(not_found());
     }
@@ -193,6 +208,30 @@ pub async fn get_article(
         })
         .await?;
     cached.map(|c| json_body(&c)).ok_or_else(not_found)
+}
+
+/// The article whatever its status, for a valid preview token; never cached by anyone.
+async fn preview_article(app: &AppState, slug: &str, token: &str) -> Result<Response, ApiError> {
+    let now = app.clock.now();
+    preview::verify(app.preview_key().await?, slug, token, now).map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "invalid_preview_token",
+            e.to_string(),
+        )
+    })?;
+    let article = public_read::find_article_for_preview(&app.db, slug, now)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no article has the slug \"{slug}\"")))?;
+    let body = serde_json::to_vec(&Data {
+        data: Article::from(article),
+    })?;
+    let mut response = json_body(&CachedBody::new(body.into(), None));
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
 }
 
 #[cfg(test)]

@@ -14,5 +14,6 @@ pub mod login_attempt;
 pub mod perspective;
 pub mod promo;
 pub mod session;
+pub mod setting;
 pub mod step_guide;
 pub mod user;

@@ -510,9 +510,13 @@ async fn preview(
         .await?
         .ok_or(AdminError::NotFound)?;
     let article = dto::Article::from(resolved);
+    let expires = app.clock.now() + crate::domain::preview::lifetime();
+    let token = crate::domain::preview::sign(app.preview_key().await?, &slug, expires);
     let values = context! {
         article => Value::from(minijinja::value::Serde(&article)),
         status => stored.article.status.as_str(),
+        preview_url => format!("{}/api/v1/articles/{slug}?preview={token}", app.config.public_url),
+        preview_expires => timestamp::format(&expires),
     };
     Ok(
         page(&who, "content/preview.html", "/admin/articles", values)
