@@ -123,6 +123,61 @@ async fn every_admin_route_answers_each_role_as_the_table_says() {
             vec![],
             [Redirect, Forbidden, Forbidden, NotFound],
         ),
+        (
+            "GET",
+            "/admin/articles".into(),
+            vec![],
+            [Redirect, Ok, Ok, Ok],
+        ),
+        (
+            "GET",
+            "/admin/articles/new".into(),
+            vec![],
+            [Redirect, Ok, Forbidden, Ok],
+        ),
+        (
+            "GET",
+            "/admin/articles/missing".into(),
+            vec![],
+            [Redirect, NotFound, NotFound, NotFound],
+        ),
+        (
+            "GET",
+            "/admin/feeling-lists".into(),
+            vec![],
+            [Redirect, Ok, Ok, Ok],
+        ),
+        (
+            "GET",
+            "/admin/feeling-lists/new".into(),
+            vec![],
+            [Redirect, Ok, Forbidden, Ok],
+        ),
+        (
+            "GET",
+            "/admin/step-guides".into(),
+            vec![],
+            [Redirect, Ok, Ok, Ok],
+        ),
+        (
+            "GET",
+            "/admin/step-guides/new".into(),
+            vec![],
+            [Redirect, Ok, Forbidden, Ok],
+        ),
+        (
+            "GET",
+            "/admin/perspectives".into(),
+            vec![],
+            [Redirect, Ok, Ok, Ok],
+        ),
+        // The editor creates "calm" first, so the admin's identical form shows "key taken" (200).
+        (
+            "POST",
+            "/admin/perspectives".into(),
+            vec![("key", "calm"), ("label", "Calm")],
+            [Redirect, Redirect, Forbidden, Ok],
+        ),
     ];
 
     let anonymous = Browser::new(&app);
