@@ -6,6 +6,7 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   }
+
   // Warn before leaving a page whose editor form has unsaved changes.
   for (const form of document.querySelectorAll("form[data-unsaved-warning]")) {
     let dirty = document.querySelector(".notice") !== null;
@@ -13,6 +14,96 @@ document.addEventListener("DOMContentLoaded", () => {
     form.addEventListener("submit", () => { dirty = false; });
     window.addEventListener("beforeunload", (event) => {
       if (dirty) { event.preventDefault(); event.returnValue = ""; }
+    });
+  }
+
+  // Live preview of Markdown fields, rendered by Tether exactly as the API will serve it.
+  for (const area of document.querySelectorAll("textarea[data-markdown]")) {
+    const token = area.form && area.form.querySelector("input[name=csrf_token]");
+    if (!token) continue;
+    const preview = document.createElement("div");
+    preview.className = "markdown-preview prose";
+    preview.setAttribute("aria-label", "Preview");
+    area.insertAdjacentElement("afterend", preview);
+    let timer = null;
+    const render = async () => {
+      const body = new URLSearchParams({ csrf_token: token.value, markdown: area.value });
+      const response = await fetch("/admin/markdown-preview", { method: "POST", body, credentials: "same-origin" });
+      if (response.ok) preview.innerHTML = await response.text(); // sanitized by the server
+    };
+    area.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(render, 300); });
+    render();
+  }
+
+  // Publish times: stored and sent in UTC, shown in the editor's own time zone.
+  const pad = (n) => String(n).padStart(2, "0");
+  const localValue = (d) =>
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  for (const input of document.querySelectorAll("input[type=datetime-local][data-utc]")) {
+    if (input.value) input.value = localValue(new Date(input.value + "Z"));
+    const label = input.closest("label");
+    const hint = label && label.querySelector("[data-timezone-hint]");
+    if (hint) hint.textContent = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+    input.form.addEventListener("submit", () => {
+      if (input.value) input.value = new Date(input.value).toISOString().slice(0, 16);
+    });
+  }
+
+  // Tags in use: a click adds one to the article's tags.
+  for (const chip of document.querySelectorAll("[data-add-tag]")) {
+    chip.addEventListener("click", () => {
+      const input = chip.closest("label").querySelector("input[data-tags]");
+      const tags = input.value.split(",").map((t) => t.trim()).filter(Boolean);
+      if (!tags.includes(chip.dataset.addTag)) tags.push(chip.dataset.addTag);
+      input.value = tags.join(", ");
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+
+  // Pickers: a filter box narrows the options of its select.
+  for (const filter of document.querySelectorAll("input[data-filter]")) {
+    const select = filter.form.querySelector(`select[name="${filter.dataset.filter}"]`);
+    if (!select) continue;
+    filter.hidden = false;
+    filter.addEventListener("input", () => {
+      const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+      let first = null;
+      for (const option of select.options) {
+        const match = words.every((w) => option.text.toLowerCase().includes(w));
+        option.hidden = !match;
+        if (match && !first) first = option;
+      }
+      if (first) select.value = first.value;
+    });
+  }
+
+  // Blocks can also be dragged into place; their fields travel with them, so Save keeps the order.
+  for (const list of document.querySelectorAll("[data-sortable]")) {
+    let dragged = null;
+    // Only the block's header starts a drag, so text in its fields stays selectable.
+    for (const head of list.querySelectorAll(".block-head")) {
+      head.title = "Drag to move";
+      head.addEventListener("mousedown", () => { head.closest("li").draggable = true; });
+    }
+    list.addEventListener("dragend", (event) => {
+      const li = event.target.closest("li");
+      if (li) li.draggable = false;
+    });
+    list.addEventListener("dragstart", (event) => {
+      dragged = event.target.closest("li");
+      if (dragged) event.dataTransfer.effectAllowed = "move";
+    });
+    list.addEventListener("dragover", (event) => {
+      const over = event.target.closest("li");
+      if (!dragged || !over || over === dragged) return;
+      event.preventDefault();
+      const after = event.clientY > over.getBoundingClientRect().top + over.offsetHeight / 2;
+      over.insertAdjacentElement(after ? "afterend" : "beforebegin", dragged);
+    });
+    list.addEventListener("drop", (event) => {
+      event.preventDefault();
+      dragged = null;
+      list.closest("form").dispatchEvent(new Event("input", { bubbles: true }));
     });
   }
 });

@@ -1054,3 +1054,15 @@ pub async fn revision(
         .map_err(|e| StorageError::Database(DbErr::Custom(format!("revision {id}: {e}"))))?;
     Ok(Some((summary_of(&row), article)))
 }
+
+/// Every tag in use, alphabetically (for the editor's tag suggestions).
+pub async fn known_tags(db: &DatabaseConnection) -> Result<Vec<String>, StorageError> {
+    Ok(article_tag::Entity::find()
+        .select_only()
+        .column(article_tag::Column::Tag)
+        .distinct()
+        .order_by_asc(article_tag::Column::Tag)
+        .into_tuple()
+        .all(db)
+        .await?)
+}

@@ -779,3 +779,32 @@ async fn preview_links_let_a_frontend_read_a_draft_until_they_expire() {
     app.clock.advance(Duration::hours(49));
     assert_error(&app, &path, StatusCode::FORBIDDEN, "invalid_preview_token").await;
 }
+
+#[tokio::test]
+async fn the_live_preview_renders_markdown_as_the_api_will() {
+    let app = TestApp::with_sample().await;
+    let (editor, _) = signed_in(&app, "ed@example.com", Role::Editor).await;
+    let rendered = editor
+        .submit(
+            "/admin/articles/new",
+            "/admin/markdown-preview",
+            &[("markdown", "**bold** <script>alert(1)</script>")],
+        )
+        .await;
+    assert_eq!(rendered.status, StatusCode::OK);
+    assert!(
+        rendered.body.contains("<strong>bold</strong>"),
+        "{}",
+        rendered.body
+    );
+    assert!(!rendered.body.contains("<script"));
+    let (marketer, _) = signed_in(&app, "mo@example.com", Role::Marketer).await;
+    let refused = marketer
+        .submit(
+            "/admin/articles",
+            "/admin/markdown-preview",
+            &[("markdown", "x")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

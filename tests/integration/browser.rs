@@ -72,7 +72,13 @@ fn start_driver() -> Option<Driver> {
 }
 
 async fn browser(driver: &Driver) -> Client {
-    let profile = driver._profile.path().display().to_string();
+    // Each browser gets a profile of its own (two at once cannot share one).
+    let profile = driver
+        ._profile
+        .path()
+        .join(uuid::Uuid::new_v4().simple().to_string())
+        .display()
+        .to_string();
     let capabilities = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -107,30 +113,54 @@ async fn screenshot(client: &Client, name: &str) {
     }
 }
 
+/// Finds an element, waiting up to 10 s: right after a click the next page may still be loading.
+async fn find_soon(client: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match client.find(locator).await {
+            Ok(element) => return element,
+            Err(e) if Instant::now() >= deadline => panic!("no {locator:?}: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
 async fn fill(client: &Client, selector: &str, text: &str) {
-    let field = client
-        .find(Locator::Css(selector))
-        .await
-        .unwrap_or_else(|e| panic!("no {selector}: {e}"));
+    let field = find_soon(client, Locator::Css(selector)).await;
     field.clear().await.expect("clear");
     field.send_keys(text).await.expect("type");
 }
 
 async fn click(client: &Client, selector: &str) {
-    client
-        .find(Locator::Css(selector))
+    find_soon(client, Locator::Css(selector))
         .await
-        .unwrap_or_else(|e| panic!("no {selector}: {e}"))
         .click()
         .await
         .expect("click");
 }
 
+/// Clicks something that loads a new page, and waits until the new page has replaced the old one.
+async fn click_to_load(client: &Client, selector: &str) {
+    let old_page = find_soon(client, Locator::Css("html")).await.element_id();
+    click(client, selector).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(page) = client.find(Locator::Css("html")).await
+            && page.element_id() != old_page
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "clicking {selector} loaded no new page"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn click_link(client: &Client, text: &str) {
-    client
-        .find(Locator::LinkText(text))
+    find_soon(client, Locator::LinkText(text))
         .await
-        .unwrap_or_else(|e| panic!("no link {text}: {e}"))
         .click()
         .await
         .expect("click");
@@ -140,13 +170,11 @@ async fn click_link(client: &Client, text: &str) {
 async fn wait_for_text(client: &Client, text: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let body = client
-            .find(Locator::Css("body"))
-            .await
-            .expect("a body")
-            .text()
-            .await
-            .unwrap_or_default();
+        // Between two pages there may briefly be no body; that is not a failure.
+        let body = match client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         if body.contains(text) {
             return client.source().await.unwrap_or_default();
         }
@@ -154,6 +182,15 @@ async fn wait_for_text(client: &Client, text: &str) -> String {
             Instant::now() < deadline,
             "{text:?} never appeared; the page says:\n{body}"
         );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits (up to 10 s) for an element matching `selector`.
+async fn wait_for_element(client: &Client, selector: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.find(Locator::Css(selector)).await.is_err() {
+        assert!(Instant::now() < deadline, "no {selector} appeared");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -169,7 +206,7 @@ async fn sign_in(client: &Client, app: &TestApp, email: &str, password: &str) {
         .expect("login page");
     fill(client, "input[name=email]", email).await;
     fill(client, "input[name=password]", password).await;
-    click(client, "form[action='/admin/login'] button[type=submit]").await;
+    click_to_load(client, "form[action='/admin/login'] button[type=submit]").await;
 }
 
 #[tokio::test]
@@ -189,7 +226,7 @@ async fn first_run_setup_sign_in_and_creating_an_editor_in_a_browser() {
         "something else entirely",
     )
     .await;
-    click(&client, "button.primary").await;
+    click_to_load(&client, "button.primary").await;
     let page = wait_for_text(&client, "the two passwords differ").await;
     assert!(
         page.contains("value=\"ana@example.com\""),
@@ -198,11 +235,11 @@ async fn first_run_setup_sign_in_and_creating_an_editor_in_a_browser() {
     screenshot(&client, "setup").await;
     fill(&client, "input[name=password]", PASSWORD).await;
     fill(&client, "input[name=password_confirm]", PASSWORD).await;
-    click(&client, "button.primary").await;
+    click_to_load(&client, "button.primary").await;
     wait_for_text(&client, "Hello, Ana").await;
     screenshot(&client, "dashboard").await;
 
-    click(&client, "form[action='/admin/logout'] button").await;
+    click_to_load(&client, "form[action='/admin/logout'] button").await;
     wait_for_text(&client, "Sign in to the dashboard").await;
     screenshot(&client, "login").await;
     sign_in(&client, &app, "ana@example.com", PASSWORD).await;
@@ -217,7 +254,7 @@ async fn first_run_setup_sign_in_and_creating_an_editor_in_a_browser() {
     click(&client, "input[name=role][value=editor]").await;
     fill(&client, "input[name=password]", "the editor's own password").await;
     screenshot(&client, "new-user").await;
-    click(&client, "button.primary").await;
+    click_to_load(&client, "button.primary").await;
     wait_for_text(&client, "ed@example.com can now sign in as Editor.").await;
     screenshot(&client, "users").await;
     client.close().await.expect("close");
@@ -255,17 +292,23 @@ async fn an_editor_writes_arranges_previews_and_publishes_in_a_browser() {
         "Why **both** of you feel stuck.",
     )
     .await;
-    click(&client, "button[value=add_feelings]").await;
+    // The live preview renders the Markdown as the API will.
+    wait_for_element(&client, ".markdown-preview strong").await;
+    // A tag already in use, added with a click.
+    click(&client, "button[data-add-tag=attachment]").await;
+    click_to_load(&client, "button[value=add_feelings]").await;
     wait_for_text(&client, "Unsaved changes").await;
-    click(&client, "button[value=add_promo]").await;
+    // The picker's filter narrows the promos to the quiz.
+    fill(&client, "input[data-filter=new_promo]", "quiz").await;
+    click_to_load(&client, "button[value=add_promo]").await;
     wait_for_text(&client, "Unsaved changes").await;
-    click(&client, "button[value=add_steps]").await;
+    click_to_load(&client, "button[value=add_steps]").await;
     wait_for_text(&client, "Unsaved changes").await;
     // Blocks: text, feelings, promo, steps. Move the steps above the promo.
-    click(&client, "button[value='up:3']").await;
+    click_to_load(&client, "button[value='up:3']").await;
     wait_for_text(&client, "Unsaved changes").await;
     screenshot(&client, "editor").await;
-    click(&client, "button[value=save]").await;
+    click_to_load(&client, "button[value=save]").await;
     wait_for_text(&client, "Saved \"Pursue and withdraw\" (draft).").await;
 
     click_link(&client, "Preview").await;
@@ -274,7 +317,7 @@ async fn an_editor_writes_arranges_previews_and_publishes_in_a_browser() {
     screenshot(&client, "preview").await;
     click_link(&client, "← Back to the editor").await;
     wait_for_text(&client, "Pursue and withdraw").await;
-    click(&client, "button[value=publish]").await;
+    click_to_load(&client, "button[value=publish]").await;
     wait_for_text(&client, "(published)").await;
     client.close().await.expect("close");
 
@@ -286,5 +329,58 @@ async fn an_editor_writes_arranges_previews_and_publishes_in_a_browser() {
         .map(|b| b["type"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["text", "feelings", "steps", "promo"]);
-    assert_eq!(article["tags"], json!(["anxious", "avoidant"]));
+    assert_eq!(
+        article["tags"],
+        json!(["anxious", "attachment", "avoidant"])
+    );
+    assert_eq!(article["blocks"][3]["slug"], "attachment-style-quiz");
+}
+
+#[tokio::test]
+async fn a_second_editor_saving_over_a_newer_version_sees_the_conflict_page() {
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::with_sample().await;
+    create_user(&app, "ana@example.com", Role::Editor).await;
+    create_user(&app, "bo@example.com", Role::Editor).await;
+    let edit = app.url("/admin/articles/anxious-avoidant-relationship-dynamic");
+    let first = browser(&driver).await;
+    let second = browser(&driver).await;
+    sign_in(&first, &app, "ana@example.com", PASSWORD).await;
+    wait_for_text(&first, "Hello").await;
+    sign_in(&second, &app, "bo@example.com", PASSWORD).await;
+    wait_for_text(&second, "Hello").await;
+    // Both open the article, then the first saves.
+    first.goto(&edit).await.expect("editor");
+    second.goto(&edit).await.expect("editor");
+    fill(&first, "input[name=title]", "Ana's title").await;
+    click_to_load(&first, "button[value=save]").await;
+    wait_for_text(&first, "Saved \"Ana's title\"").await;
+    // The second, still on version 1, saves too.
+    fill(&second, "input[name=title]", "Bo's title").await;
+    click_to_load(&second, "button[value=save]").await;
+    let page = wait_for_text(&second, "Someone else saved this article").await;
+    assert!(
+        page.contains("Ana&#x27;s title") || page.contains("Ana's title"),
+        "the saved version is shown"
+    );
+    screenshot(&second, "conflict").await;
+    let kept = second
+        .find(Locator::Css("form input[name=title]"))
+        .await
+        .expect("the editor's form")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(
+        kept.as_deref(),
+        Some("Bo's title"),
+        "the second editor's text is kept"
+    );
+    assert_eq!(
+        app.data("/api/v1/articles/anxious-avoidant-relationship-dynamic")
+            .await["title"],
+        "Ana's title"
+    );
+    first.close().await.expect("close");
+    second.close().await.expect("close");
 }

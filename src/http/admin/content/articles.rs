@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/articles/{slug}/preview", get(preview))
         .route("/admin/articles/{slug}/delete", post(delete))
         .route("/admin/articles/{slug}/revisions", get(revisions))
+        .route("/admin/markdown-preview", post(markdown_preview))
         .route("/admin/articles/{slug}/revisions/{id}", get(revision))
         .route(
             "/admin/articles/{slug}/revisions/{id}/restore",
@@ -250,6 +251,7 @@ async fn editor(
         unsaved => state.unsaved,
         statuses => ArticleStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         choices => picker_choices(app).await?,
+        known_tags => content_write::known_tags(&app.db).await?,
         can_edit => who.can(Permission::EditContent),
     };
     Ok(page(who, "content/article.html", "/admin/articles", values)
@@ -702,6 +704,25 @@ async fn restore(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+#[derive(Deserialize, Default)]
+pub struct MarkdownForm {
+    #[serde(default)]
+    markdown: String,
+}
+
+/// The editor's live preview: Markdown in, the same sanitized HTML the API serves out.
+async fn markdown_preview(
+    Authorized { .. }: Authorized<EditContent>,
+    CsrfForm(form): CsrfForm<MarkdownForm>,
+) -> Response {
+    let html = crate::domain::markdown::to_safe_html(&form.markdown);
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
 }
 
 #[cfg(test)]
