@@ -808,3 +808,78 @@ async fn the_live_preview_renders_markdown_as_the_api_will() {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn deleting_an_article_asks_first_and_the_api_forgets_it() {
+    let app = TestApp::with_sample().await;
+    let (editor, _) = signed_in(&app, "ed@example.com", Role::Editor).await;
+    let ask = editor.get(&format!("/admin/articles/{SLUG}/delete")).await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(ask.body.contains("Delete for good"));
+    assert_eq!(
+        app.data(&format!("/api/v1/articles/{SLUG}")).await["slug"],
+        SLUG,
+        "asking deletes nothing"
+    );
+    let path = format!("/admin/articles/{SLUG}/delete");
+    editor
+        .submit(&path, &path, &[])
+        .await
+        .assert_redirect("/admin/articles");
+    assert_error(
+        &app,
+        &format!("/api/v1/articles/{SLUG}"),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    // The feeling list it used is free to delete now.
+    let list = "/admin/feeling-lists/anxious-avoidant-feelings";
+    editor
+        .submit(list, &format!("{list}/delete"), &[])
+        .await
+        .assert_redirect("/admin/feeling-lists");
+}
+
+#[tokio::test]
+async fn updating_the_pickers_keeps_the_draft() {
+    let app = TestApp::with_sample().await;
+    let (editor, _) = signed_in(&app, "ed@example.com", Role::Editor).await;
+    let page = "/admin/articles/new";
+    let first = editor.get(page).await;
+    assert!(!first.body.contains("Made meanwhile"));
+    // Another tab creates a feeling list…
+    editor
+        .submit(
+            "/admin/feeling-lists/new",
+            "/admin/feeling-lists/new",
+            &[
+                ("title", "Made meanwhile"),
+                ("slug", "made-meanwhile"),
+                ("item_perspective", "both"),
+                ("item_text", "Hope"),
+                ("action", "save"),
+            ],
+        )
+        .await
+        .assert_redirect("/admin/feeling-lists/made-meanwhile");
+    // …and the article's draft, refreshed, offers it and keeps what was typed.
+    let mut fields = article_fields(
+        "Typed title",
+        "",
+        "draft",
+        &[("text", "", "Typed body", "")],
+    );
+    fields.push(("action", "refresh"));
+    let refreshed = editor.submit(page, page, &fields).await;
+    assert!(refreshed.body.contains("Made meanwhile"));
+    assert!(refreshed.body.contains("value=\"Typed title\""));
+    assert!(refreshed.body.contains("Typed body"));
+    assert_error(
+        &app,
+        "/api/v1/articles/typed-title",
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}

@@ -34,7 +34,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/articles/new", get(new_form).post(create))
         .route("/admin/articles/{slug}", get(edit_form).post(update))
         .route("/admin/articles/{slug}/preview", get(preview))
-        .route("/admin/articles/{slug}/delete", post(delete))
+        .route(
+            "/admin/articles/{slug}/delete",
+            get(confirm_delete).post(delete),
+        )
         .route("/admin/articles/{slug}/revisions", get(revisions))
         .route("/admin/markdown-preview", post(markdown_preview))
         .route("/admin/articles/{slug}/revisions/{id}", get(revision))
@@ -388,6 +391,8 @@ async fn submit(
             });
             return show(draft, Problems::new(), true).await;
         }
+        // Re-reads the pickers (after creating a list or guide in another tab), keeping the draft.
+        "refresh" => return show(draft, Problems::new(), true).await,
         "add_feelings" | "add_steps" | "add_promo" => {
             let reference = fields.get(&format!("new_{}", &raw_action[4..])).to_owned();
             if !reference.is_empty() {
@@ -525,6 +530,27 @@ async fn preview(
             .await?
             .into_response(),
     )
+}
+
+/// Asks before deleting (works without JavaScript).
+async fn confirm_delete(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<EditContent>,
+    Path(slug): Path<String>,
+) -> Result<Response, AdminError> {
+    let stored = content_write::load_article(&app.db, &slug)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let values =
+        context! { slug, title => stored.article.title, status => stored.article.status.as_str() };
+    Ok(page(
+        &who,
+        "content/delete_article.html",
+        "/admin/articles",
+        values,
+    )
+    .await?
+    .into_response())
 }
 
 #[derive(Deserialize, Default)]
