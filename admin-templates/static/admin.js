@@ -106,4 +106,28 @@ document.addEventListener("DOMContentLoaded", () => {
       list.closest("form").dispatchEvent(new Event("input", { bubbles: true }));
     });
   }
+
+  // Article slugs: proposed from the title while empty, checked for availability as you type.
+  for (const input of document.querySelectorAll("input[data-slug-check]")) {
+    const status = input.parentElement.querySelector("[data-slug-status]");
+    const title = input.form.querySelector("input[name=title]");
+    const propose = (text) =>
+      text.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 120);
+    let timer = null;
+    const check = () => {
+      const slug = input.value.trim() || (title ? propose(title.value) : "");
+      if (!slug) { status.textContent = ""; return; }
+      const query = new URLSearchParams({ slug, current: input.dataset.slugCheck });
+      fetch(`/admin/articles/slug-check?${query}`, { credentials: "same-origin" })
+        .then((response) => (response.ok ? response.json() : null))
+        .then((answer) => {
+          if (!answer) return;
+          status.textContent = `${input.value.trim() ? "" : slug + ": "}${answer.message}`;
+          status.classList.toggle("field-error", !answer.ok);
+        });
+    };
+    const later = () => { clearTimeout(timer); timer = setTimeout(check, 300); };
+    input.addEventListener("input", later);
+    if (title) title.addEventListener("input", () => { if (!input.value.trim()) later(); });
+  }
 });

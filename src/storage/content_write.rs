@@ -1066,3 +1066,16 @@ pub async fn known_tags(db: &DatabaseConnection) -> Result<Vec<String>, StorageE
         .all(db)
         .await?)
 }
+
+/// Whether an article other than `except` already uses `slug`.
+pub async fn article_slug_taken(
+    db: &DatabaseConnection,
+    slug: &str,
+    except: Option<&str>,
+) -> Result<bool, StorageError> {
+    let mut query = article::Entity::find().filter(article::Column::Slug.eq(slug));
+    if let Some(except) = except {
+        query = query.filter(article::Column::Slug.ne(except));
+    }
+    Ok(query.count(db).await? > 0)
+}

@@ -883,3 +883,35 @@ async fn updating_the_pickers_keeps_the_draft() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn slugs_are_checked_while_typing() {
+    let app = TestApp::with_sample().await;
+    let (editor, _) = signed_in(&app, "ed@example.com", Role::Editor).await;
+    let check = |query: String| {
+        let editor = &editor;
+        async move {
+            let page = editor
+                .get(&format!("/admin/articles/slug-check?{query}"))
+                .await;
+            assert_eq!(page.status, StatusCode::OK);
+            serde_json::from_str::<serde_json::Value>(&page.body).unwrap()
+        }
+    };
+    assert_eq!(check(format!("slug={SLUG}")).await["ok"], false);
+    assert_eq!(
+        check(format!("slug={SLUG}&current={SLUG}")).await["ok"],
+        true,
+        "an article keeps its own slug"
+    );
+    assert_eq!(check("slug=Not%20A%20Slug".into()).await["ok"], false);
+    assert_eq!(check("slug=fresh-one".into()).await["message"], "available");
+    let (marketer, _) = signed_in(&app, "mo@example.com", Role::Marketer).await;
+    assert_eq!(
+        marketer
+            .get("/admin/articles/slug-check?slug=x")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

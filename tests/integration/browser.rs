@@ -285,6 +285,8 @@ async fn an_editor_writes_arranges_previews_and_publishes_in_a_browser() {
     click_link(&client, "New article").await;
     wait_for_text(&client, "New article").await;
     fill(&client, "input[name=title]", "Pursue and withdraw").await;
+    // The slug is proposed from the title and checked while typing.
+    wait_for_text(&client, "pursue-and-withdraw: available").await;
     fill(&client, "input[name=tags]", "anxious, avoidant").await;
     fill(
         &client,

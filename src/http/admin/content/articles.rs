@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/articles/{slug}/revisions", get(revisions))
         .route("/admin/markdown-preview", post(markdown_preview))
+        .route("/admin/articles/slug-check", get(slug_check))
         .route("/admin/articles/{slug}/revisions/{id}", get(revision))
         .route(
             "/admin/articles/{slug}/revisions/{id}/restore",
@@ -730,6 +731,43 @@ async fn restore(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+#[derive(Deserialize, Default)]
+struct SlugQuery {
+    #[serde(default)]
+    slug: String,
+    /// The slug the article has now (an article may keep its own slug).
+    #[serde(default)]
+    current: String,
+}
+
+/// Checks a slug as the editor types: `{"ok": bool, "message": "..."}`.
+async fn slug_check(
+    State(app): State<AppState>,
+    Authorized { .. }: Authorized<EditContent>,
+    Query(query): Query<SlugQuery>,
+) -> Result<Response, AdminError> {
+    let slug = query.slug.trim();
+    let (ok, message) = if slug.is_empty() {
+        (true, "will be proposed from the title".to_owned())
+    } else if !crate::domain::rules::is_valid_slug(slug) {
+        (
+            false,
+            "use lowercase letters, digits and single hyphens".to_owned(),
+        )
+    } else if content_write::article_slug_taken(
+        &app.db,
+        slug,
+        Some(query.current.as_str()).filter(|c| !c.is_empty()),
+    )
+    .await?
+    {
+        (false, format!("another article already uses \"{slug}\""))
+    } else {
+        (true, "available".to_owned())
+    };
+    Ok(axum::Json(serde_json::json!({ "ok": ok, "message": message })).into_response())
 }
 
 #[derive(Deserialize, Default)]
