@@ -11,6 +11,7 @@ pub mod clock; // the time source (swappable in tests)
 pub mod config; // configuration from the environment
 pub mod domain; // content model, validation, publishing rules, bundle format
 pub mod http; // public API, docs, health
+pub mod link_health; // checking promo target URLs from the server
 pub mod read_cache; // never-stale cache of public answers
 pub mod storage; // database access
 pub mod telemetry; // logging set-up
