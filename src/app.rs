@@ -10,9 +10,11 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_sessions::ExpiredDeletion;
 
+use crate::click_recorder::ClickRecorder;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::bundle::Bundle;
+use crate::link_health::{LinkCheckSettings, LinkChecker};
 use crate::read_cache::ReadCache;
 use crate::storage::sessions::DbSessionStore;
 use crate::storage::{self, StorageError, bundle_io};
@@ -26,6 +28,8 @@ pub struct App {
     pub config: Config,
     pub clock: Arc<dyn Clock>,
     pub cache: ReadCache,
+    pub clicks: ClickRecorder,
+    pub links: LinkChecker,
     preview_key: tokio::sync::OnceCell<Vec<u8>>,
 }
 
@@ -52,16 +56,30 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    /// Must be called inside a Tokio runtime (the read cache starts a task).
-    pub fn new(db: DatabaseConnection, config: Config, clock: Arc<dyn Clock>) -> Self {
+    /// Must be called inside a Tokio runtime (the read cache and the click recorder start
+    /// tasks).
+    pub fn new(
+        db: DatabaseConnection,
+        config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartError> {
+        let links = LinkChecker::new(LinkCheckSettings {
+            allow_private: config.link_check_allow_private,
+            user_agent: format!("Tether link check (+{})", config.public_url),
+            ..LinkCheckSettings::default()
+        })
+        .map_err(|e| StartError::LinkChecker(e.to_string()))?;
         let cache = ReadCache::new(db.clone(), config.read_cache_entries);
-        Self(Arc::new(App {
+        let clicks = ClickRecorder::start(db.clone());
+        Ok(Self(Arc::new(App {
             db,
             config,
             clock,
             cache,
+            clicks,
+            links,
             preview_key: tokio::sync::OnceCell::new(),
-        }))
+        })))
     }
 }
 
@@ -79,6 +97,8 @@ pub enum StartError {
     },
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error("cannot set up the link checker: {0}")]
+    LinkChecker(String),
 }
 
 /// Connects, migrates, and loads the sample content into an empty database when configured to.
@@ -112,7 +132,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
             addr: config.addr,
             source,
         })?;
-    let state = AppState::new(db.clone(), config.clone(), Arc::new(SystemClock));
+    let state = AppState::new(db.clone(), config.clone(), Arc::new(SystemClock))?;
     tracing::info!(
         addr = %config.addr,
         public_url = %config.public_url,
@@ -120,14 +140,23 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         config.public_url
     );
     let cleanup = tokio::spawn(delete_expired_sessions(DbSessionStore::new(db.clone())));
-    axum::serve(
+    let link_checks = config
+        .link_check_interval
+        .map(|every| tokio::spawn(check_links_periodically(state.clone(), every)));
+    let served = axum::serve(
         listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .map_err(StartError::Serve)?;
+    .map_err(StartError::Serve);
+    // Requests are finished: store the clicks they counted before the pool closes.
+    state.clicks.shutdown().await;
+    served?;
     cleanup.abort();
+    if let Some(task) = link_checks {
+        task.abort();
+    }
     db.close().await.map_err(StorageError::from)?;
     tracing::info!("Tether stopped");
     Ok(())
@@ -140,6 +169,40 @@ async fn delete_expired_sessions(store: DbSessionStore) {
         every.tick().await;
         if let Err(error) = store.delete_expired().await {
             tracing::warn!(%error, "could not delete expired sessions");
+        }
+    }
+}
+
+/// Checks every promo that has not ended, one after another, every `every`.
+async fn check_links_periodically(state: AppState, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let now = state.clock.now();
+        let targets = match storage::promos::link_targets(&state.db, now).await {
+            Ok(targets) => targets,
+            Err(error) => {
+                tracing::warn!(%error, "could not list promo links to check");
+                continue;
+            }
+        };
+        for (slug, url) in targets {
+            let report = state.links.check(&url).await;
+            if report.verdict.is_problem() {
+                tracing::warn!(%slug, verdict = %report.verdict, detail = %report.detail, "promo link problem");
+            }
+            let saved = storage::promos::record_link_check(
+                &state.db,
+                &slug,
+                report.verdict.as_str(),
+                report.status,
+                &report.detail,
+                state.clock.now(),
+            )
+            .await;
+            if let Err(error) = saved {
+                tracing::warn!(%slug, %error, "could not record a link check");
+            }
         }
     }
 }

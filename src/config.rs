@@ -33,6 +33,14 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Revisions kept per article (`TETHER_REVISIONS_KEEP`).
     pub revisions_kept: u64,
+    /// The named slots promos can be placed in (`TETHER_PROMO_SLOTS`, comma-separated).
+    pub promo_slots: Vec<String>,
+    /// How often every promo's target is checked in the background
+    /// (`TETHER_LINK_CHECK_INTERVAL_MINUTES`; 0, the default, turns it off).
+    pub link_check_interval: Option<std::time::Duration>,
+    /// Let link checks reach private and loopback addresses (`TETHER_LINK_CHECK_ALLOW_PRIVATE`;
+    /// only for intranet targets: the check is a server-side request).
+    pub link_check_allow_private: bool,
 }
 
 impl Config {
@@ -51,6 +59,7 @@ pub struct ConfigError {
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tether.db?mode=rwc";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+pub const DEFAULT_PROMO_SLOTS: &str = "article_start,article_end,sidebar";
 
 impl Config {
     /// Reads the process environment (after loading `.env`, if present).
@@ -94,7 +103,41 @@ impl Config {
                     .collect(),
             ),
         };
+        let slots_text =
+            get("TETHER_PROMO_SLOTS").unwrap_or_else(|| DEFAULT_PROMO_SLOTS.to_owned());
+        let mut promo_slots: Vec<String> = Vec::new();
+        for slot in slots_text
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            if !crate::domain::promotions::is_valid_slot(slot) {
+                return Err(ConfigError {
+                    name: "TETHER_PROMO_SLOTS",
+                    message: format!(
+                        "has {slot:?}; slot names are lowercase letters and digits joined by \
+                         single underscores"
+                    ),
+                });
+            }
+            if !promo_slots.iter().any(|s| s == slot) {
+                promo_slots.push(slot.to_owned());
+            }
+        }
+        let interval_minutes: u64 = parse_number(
+            "TETHER_LINK_CHECK_INTERVAL_MINUTES",
+            get("TETHER_LINK_CHECK_INTERVAL_MINUTES"),
+            0,
+        )?;
         Ok(Config {
+            promo_slots,
+            link_check_interval: (interval_minutes > 0)
+                .then(|| std::time::Duration::from_secs(interval_minutes.saturating_mul(60))),
+            link_check_allow_private: parse_bool(
+                "TETHER_LINK_CHECK_ALLOW_PRIVATE",
+                get("TETHER_LINK_CHECK_ALLOW_PRIVATE"),
+                false,
+            )?,
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             addr,
             public_url,
@@ -194,6 +237,12 @@ mod tests {
         assert_eq!(config.public_url, "http://127.0.0.1:3000");
         assert_eq!(config.cors_origins, CorsOrigins::Any);
         assert!(config.sample_content);
+        assert_eq!(
+            config.promo_slots,
+            ["article_start", "article_end", "sidebar"]
+        );
+        assert_eq!(config.link_check_interval, None);
+        assert!(!config.link_check_allow_private);
     }
 
     #[test]
@@ -203,5 +252,8 @@ mod tests {
         assert_eq!(err.name, "TETHER_SAMPLE_CONTENT");
         let err = Config::from_lookup(|n| (n == "TETHER_ADDR").then(|| "nope".into())).unwrap_err();
         assert_eq!(err.name, "TETHER_ADDR");
+        let err = Config::from_lookup(|n| (n == "TETHER_PROMO_SLOTS").then(|| "a,B-c".into()))
+            .unwrap_err();
+        assert_eq!(err.name, "TETHER_PROMO_SLOTS");
     }
 }

@@ -10,6 +10,7 @@
 //! its read began, so under load the cache costs one tiny query per batch of requests, not one
 //! per request.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,7 +44,15 @@ impl CachedBody {
             expires,
         }
     }
+}
 
+/// One cached value, whatever its type, and when the clock alone makes it wrong.
+struct Entry {
+    value: Arc<dyn Any + Send + Sync>,
+    expires: Option<Timestamp>,
+}
+
+impl Entry {
     fn fresh_at(&self, now: Timestamp) -> bool {
         self.expires.is_none_or(|t| now < t)
     }
@@ -72,7 +81,7 @@ struct Shared {
 #[derive(Default)]
 struct Entries {
     version: Option<i64>,
-    map: HashMap<String, Arc<CachedBody>>,
+    map: HashMap<String, Entry>,
 }
 
 pub struct ReadCache {
@@ -121,8 +130,31 @@ impl ReadCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<CachedBody>, E>>,
     {
+        self.get_or_load_value(key, now, || async {
+            Ok(load().await?.map(|body| {
+                let expires = body.expires;
+                (body, expires)
+            }))
+        })
+        .await
+    }
+
+    /// Like [`Self::get_or_load`] for any value (keys of different value types must differ):
+    /// `load` returns the value and the moment it stops being right by the clock alone.
+    pub async fn get_or_load_value<T, E, F, Fut>(
+        &self,
+        key: &str,
+        now: Timestamp,
+        load: F,
+    ) -> Result<Option<Arc<T>>, E>
+    where
+        T: Any + Send + Sync,
+        E: From<StorageError>,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<(T, Option<Timestamp>)>, E>>,
+    {
         if self.shared.max_entries == 0 {
-            return Ok(load().await?.map(Arc::new));
+            return Ok(load().await?.map(|(value, _)| Arc::new(value)));
         }
         let version = self
             .current_version()
@@ -134,22 +166,35 @@ impl ReadCache {
                 entries.map.clear();
                 entries.version = Some(version);
             }
-            if let Some(hit) = entries.map.get(key).filter(|e| e.fresh_at(now)) {
-                return Ok(Some(Arc::clone(hit)));
+            if let Some(hit) = entries
+                .map
+                .get(key)
+                .filter(|e| e.fresh_at(now))
+                .and_then(|e| Arc::clone(&e.value).downcast::<T>().ok())
+            {
+                return Ok(Some(hit));
             }
         }
         // `load` starts after the version read, so it sees that version or a newer one: an entry
         // filed under `version` is never older than what `version` promises.
-        let Some(loaded) = load().await?.map(Arc::new) else {
+        let Some((value, expires)) = load().await? else {
             return Ok(None);
         };
+        let value = Arc::new(value);
         let mut entries = self.lock_entries();
         if entries.version == Some(version)
             && (entries.map.len() < self.shared.max_entries || entries.map.contains_key(key))
         {
-            entries.map.insert(key.to_owned(), Arc::clone(&loaded));
+            let shared: Arc<dyn Any + Send + Sync> = Arc::clone(&value) as _;
+            entries.map.insert(
+                key.to_owned(),
+                Entry {
+                    value: shared,
+                    expires,
+                },
+            );
         }
-        Ok(Some(loaded))
+        Ok(Some(value))
     }
 
     fn lock_entries(&self) -> std::sync::MutexGuard<'_, Entries> {

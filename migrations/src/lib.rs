@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_content;
 mod m20261125_000002_accounts;
 mod m20261125_000003_revisions;
+mod m20261125_000004_promotions;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_content::Migration),
             Box::new(m20261125_000002_accounts::Migration),
             Box::new(m20261125_000003_revisions::Migration),
+            Box::new(m20261125_000004_promotions::Migration),
         ]
     }
 }

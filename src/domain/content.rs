@@ -85,6 +85,9 @@ pub struct Promo {
     pub starts_at: Option<Timestamp>,
     #[serde(default, with = "timestamp::option")]
     pub ends_at: Option<Timestamp>,
+    /// Hidden from readers until resumed (left out of bundles while false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
 }
 
 impl Promo {

@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod passwords;
 pub mod preview;
 pub mod problems;
+pub mod promotions;
 pub mod publishing;
 pub mod rules;
 pub mod timestamp;

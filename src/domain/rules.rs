@@ -91,6 +91,15 @@ pub fn check_http_url(problems: &mut Problems, path: &str, text: &str) {
         {
             if text.chars().any(char::is_control) || text.contains(' ') {
                 problems.push(path, "must not contain spaces or control characters");
+            } else if !text.is_ascii() {
+                // Tracked links answer with this exact text as `Location`, which must be ASCII.
+                problems.push(
+                    path,
+                    format!(
+                        "must be plain ASCII; write it percent-encoded: {}",
+                        url.as_str()
+                    ),
+                );
             }
         }
         _ => problems.push(

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod tracked_links;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, header};
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(public)
         .merge(docs::router(&openapi))
+        .merge(tracked_links::router())
         .merge(admin::router(&state))
         .fallback(error::unknown_route)
         .method_not_allowed_fallback(error::wrong_method)

@@ -274,6 +274,7 @@ async fn upsert_promos<C: ConnectionTrait>(
         row.disclosure = Set(p.disclosure.clone());
         row.starts_at = Set(p.starts_at);
         row.ends_at = Set(p.ends_at);
+        row.paused = Set(p.paused);
         if existing.is_some() {
             row.update(db).await?;
             report.record(Outcome::Updated);
@@ -670,7 +671,7 @@ where
     Ok(())
 }
 
-fn promo_from_row(row: &promo::Model) -> Option<Promo> {
+pub(crate) fn promo_from_row(row: &promo::Model) -> Option<Promo> {
     Some(Promo {
         slug: row.slug.clone(),
         kind: PromoKind::parse(&row.kind)?,
@@ -683,6 +684,7 @@ fn promo_from_row(row: &promo::Model) -> Option<Promo> {
         disclosure: row.disclosure.clone(),
         starts_at: row.starts_at,
         ends_at: row.ends_at,
+        paused: row.paused,
     })
 }
 

@@ -47,7 +47,7 @@ impl From<DbErr> for WriteError {
     }
 }
 
-fn invalid(path: &str, message: impl Into<String>) -> WriteError {
+pub(crate) fn invalid(path: &str, message: impl Into<String>) -> WriteError {
     let mut problems = Problems::new();
     problems.push(path, message);
     WriteError::Invalid(problems)
@@ -55,7 +55,7 @@ fn invalid(path: &str, message: impl Into<String>) -> WriteError {
 
 /// Runs the bundle checks (own rules and references) on a single-entity bundle, reporting paths
 /// relative to the entity (`articles[0].title` becomes `title`).
-async fn validate_in_context<C: ConnectionTrait>(
+pub(crate) async fn validate_in_context<C: ConnectionTrait>(
     db: &C,
     bundle: &Bundle,
     prefix: &str,

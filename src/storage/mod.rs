@@ -5,10 +5,13 @@
 
 pub mod accounts;
 pub mod bundle_io;
+pub mod clicks;
 pub mod content_version;
 pub mod content_write;
 pub mod entities;
 pub mod overview;
+pub mod placements;
+pub mod promos;
 pub mod public_read;
 pub mod sessions;
 pub mod settings;

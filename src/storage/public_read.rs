@@ -377,7 +377,7 @@ async fn resolve_article(
                 if let Some(t) = promo_next_change(p.starts_at, p.ends_at, now) {
                     changes_at = Some(changes_at.map_or(t, |c| Ord::min(c, t)));
                 }
-                promo_is_running(p.starts_at, p.ends_at, now)
+                (!p.paused && promo_is_running(p.starts_at, p.ends_at, now))
                     .then(|| promo_view(p))
                     .flatten()
                     .map(PublishedBlock::Promo)
@@ -398,7 +398,7 @@ async fn resolve_article(
     }))
 }
 
-fn promo_view(p: &promo::Model) -> Option<PromoView> {
+pub(crate) fn promo_view(p: &promo::Model) -> Option<PromoView> {
     Some(PromoView {
         slug: p.slug.clone(),
         kind: PromoKind::parse(&p.kind)?,
@@ -562,7 +562,7 @@ pub async fn find_step_guide(
     Ok(guide)
 }
 
-/// A promo, only while it is running.
+/// A promo, only while it is running (inside its window, not paused).
 pub async fn find_running_promo(
     db: &DatabaseConnection,
     slug: &str,
@@ -573,7 +573,7 @@ pub async fn find_running_promo(
         .one(db)
         .await?;
     Ok(row
-        .filter(|p| promo_is_running(p.starts_at, p.ends_at, now))
+        .filter(|p| !p.paused && promo_is_running(p.starts_at, p.ends_at, now))
         .and_then(|p| {
             Some(TimeBound {
                 changes_at: promo_next_change(p.starts_at, p.ends_at, now),

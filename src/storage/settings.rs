@@ -1,5 +1,5 @@
-//! Installation-wide settings kept in the database, such as the key that signs preview links:
-//! created once, then shared by every Tether process.
+//! Installation-wide settings kept in the database, shared by every Tether process: the key that
+//! signs preview links (created once) and the default affiliate disclosure (set by admins).
 
 use base64::Engine;
 use sea_orm::sea_query::OnConflict;
@@ -43,4 +43,33 @@ fn decode(text: &str) -> Result<Vec<u8>, StorageError> {
         .map_err(|e| {
             StorageError::Database(DbErr::Custom(format!("{PREVIEW_KEY} is not base64: {e}")))
         })
+}
+
+const DEFAULT_DISCLOSURE_KEY: &str = "default_affiliate_disclosure";
+
+/// The disclosure prefilled for new affiliate promos, if an admin set one.
+pub async fn default_disclosure(db: &DatabaseConnection) -> Result<Option<String>, StorageError> {
+    Ok(setting::Entity::find_by_id(DEFAULT_DISCLOSURE_KEY)
+        .one(db)
+        .await?
+        .map(|row| row.value))
+}
+
+/// Sets the prefilled disclosure for new affiliate promos.
+pub async fn set_default_disclosure(
+    db: &DatabaseConnection,
+    text: &str,
+) -> Result<(), StorageError> {
+    setting::Entity::insert(setting::ActiveModel {
+        key: Set(DEFAULT_DISCLOSURE_KEY.to_owned()),
+        value: Set(text.to_owned()),
+    })
+    .on_conflict(
+        OnConflict::column(setting::Column::Key)
+            .update_column(setting::Column::Value)
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
 }

@@ -103,6 +103,7 @@ async fn every_public_endpoint_is_documented() {
             "/api/v1/articles/{slug}",
             "/api/v1/feeling-lists/{slug}",
             "/api/v1/perspectives",
+            "/api/v1/placements/{slot}",
             "/api/v1/promos/{slug}",
             "/api/v1/step-guides/{slug}",
             "/healthz"

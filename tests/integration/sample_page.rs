@@ -135,7 +135,12 @@ async fn sample_blocks_have_the_right_kinds_perspectives_and_promo_rules() {
         therapy["disclosure"],
         "Affiliate link — we may earn a commission at no extra cost to you."
     );
-    assert_eq!(therapy["url"], "https://partner.example/therapy");
+    // Readers follow Tether's tracked link, which redirects to the stored target.
+    assert_eq!(
+        therapy["url"],
+        app.url("/go/online-therapy"),
+        "the tracked link starts with TETHER_PUBLIC_URL"
+    );
     assert_eq!(blocks[6]["kind"], "book");
     assert_eq!(blocks[7]["kind"], "quiz");
     assert_eq!(blocks[7]["cta_label"], "Take the Free Quiz →");

@@ -109,6 +109,8 @@ pub struct Options {
     pub trust_forwarded_for: bool,
     /// `TETHER_PUBLIC_URL`, when the test needs one.
     pub public_url: Option<String>,
+    /// `TETHER_LINK_CHECK_ALLOW_PRIVATE`: lets link checks reach the test's local servers.
+    pub allow_private_links: bool,
 }
 
 impl Default for Options {
@@ -119,6 +121,7 @@ impl Default for Options {
             cors: CorsOrigins::Any,
             trust_forwarded_for: false,
             public_url: None,
+            allow_private_links: false,
         }
     }
 }
@@ -132,6 +135,8 @@ pub struct TestApp {
     /// Every SQL statement the server has run.
     pub statements: Arc<Mutex<Vec<String>>>,
     pub database: Arc<TestDatabase>,
+    /// The server's state (its click recorder, for shutdown tests).
+    pub state: AppState,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -191,8 +196,10 @@ impl TestApp {
         if let Some(public_url) = options.public_url {
             config.public_url = public_url;
         }
-        let state = AppState::new(server_db, config, Arc::new(clock.clone()));
-        let router = tether::app::router(state);
+        config.link_check_allow_private = options.allow_private_links;
+        let state =
+            AppState::new(server_db, config, Arc::new(clock.clone())).expect("the app state");
+        let router = tether::app::router(state.clone());
         let server = tokio::spawn(async move {
             let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
             axum::serve(listener, service).await.expect("server runs");
@@ -204,6 +211,7 @@ impl TestApp {
             clock,
             statements,
             database,
+            state,
             server,
         }
     }

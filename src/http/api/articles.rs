@@ -12,6 +12,7 @@ use crate::http::conditional::json_body;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::read_cache::CachedBody;
+use crate::storage::placements;
 use crate::storage::public_read::{self, ArticleFilter};
 
 pub const DEFAULT_PER_PAGE: u64 = 20;
@@ -201,10 +202,21 @@ pub async fn get_article(
             let Some(found) = public_read::find_article(&app.db, &slug, now).await? else {
                 return Ok::<_, ApiError>(None);
             };
+            let placed = placements::running(
+                &app.db,
+                &app.config.promo_slots,
+                &found.value.summary.tags,
+                now,
+            )
+            .await?;
+            let changes_at = [found.changes_at, placed.changes_at]
+                .into_iter()
+                .flatten()
+                .min();
             let body = serde_json::to_vec(&Data {
-                data: Article::from(found.value),
+                data: Article::new(found.value, placed.value, &app.config.public_url),
             })?;
-            Ok(Some(CachedBody::new(body.into(), found.changes_at)))
+            Ok(Some(CachedBody::new(body.into(), changes_at)))
         })
         .await?;
     cached.map(|c| json_body(&c)).ok_or_else(not_found)
@@ -223,8 +235,10 @@ async fn preview_article(app: &AppState, slug: &str, token: &str) -> Result<Resp
     let article = public_read::find_article_for_preview(&app.db, slug, now)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no article has the slug \"{slug}\"")))?;
+    let placed =
+        placements::running(&app.db, &app.config.promo_slots, &article.summary.tags, now).await?;
     let body = serde_json::to_vec(&Data {
-        data: Article::from(article),
+        data: Article::new(article, placed.value, &app.config.public_url),
     })?;
     let mut response = json_body(&CachedBody::new(body.into(), None));
     response.headers_mut().insert(

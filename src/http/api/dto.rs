@@ -3,10 +3,13 @@
 //! These types are also the OpenAPI schemas, so the document and the answers cannot drift.
 //! Markdown becomes sanitized HTML here, once per answer (answers are cached).
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::markdown::to_safe_html;
+use crate::domain::promotions::tracked_url;
 use crate::domain::publishing::promo_link_rel;
 use crate::domain::timestamp::{self, Timestamp};
 use crate::storage::public_read::{
@@ -82,10 +85,19 @@ pub struct Article {
     pub updated_at: Timestamp,
     /// The article's blocks in reading order.
     pub blocks: Vec<Block>,
+    /// Promos placed by marketers, per slot of the site (every slot has a key): the running
+    /// promos placed for every article or for one of this article's tags, highest priority first.
+    #[schema(example = json!({"article_end": [], "sidebar": []}))]
+    pub placements: BTreeMap<String, Vec<PromoBlock>>,
 }
 
-impl From<PublishedArticle> for Article {
-    fn from(a: PublishedArticle) -> Self {
+impl Article {
+    /// `public_url` starts the promos' tracked links.
+    pub fn new(
+        a: PublishedArticle,
+        placements: BTreeMap<String, Vec<PromoView>>,
+        public_url: &str,
+    ) -> Self {
         let s = a.summary;
         Self {
             slug: s.slug,
@@ -95,9 +107,38 @@ impl From<PublishedArticle> for Article {
             tags: s.tags,
             published_at: s.published_at,
             updated_at: s.updated_at,
-            blocks: a.blocks.into_iter().map(Block::from).collect(),
+            blocks: a
+                .blocks
+                .into_iter()
+                .map(|b| Block::new(b, public_url))
+                .collect(),
+            placements: placed(placements, public_url),
         }
     }
+}
+
+/// Placements as the API shows them.
+pub fn placed(
+    placements: BTreeMap<String, Vec<PromoView>>,
+    public_url: &str,
+) -> BTreeMap<String, Vec<PromoBlock>> {
+    placements
+        .into_iter()
+        .map(|(slot, promos)| {
+            let blocks = promos
+                .into_iter()
+                .map(|p| PromoBlock::Promo(Promo::new(p, public_url)))
+                .collect();
+            (slot, blocks)
+        })
+        .collect()
+}
+
+/// A promo block (`type` is always `promo`), as placed into a slot.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum PromoBlock {
+    Promo(Promo),
 }
 
 /// One block; `type` says which.
@@ -110,8 +151,8 @@ pub enum Block {
     Promo(Promo),
 }
 
-impl From<PublishedBlock> for Block {
-    fn from(b: PublishedBlock) -> Self {
+impl Block {
+    fn new(b: PublishedBlock, public_url: &str) -> Self {
         match b {
             PublishedBlock::Text { heading, body } => Block::Text(TextBlock {
                 heading,
@@ -120,7 +161,7 @@ impl From<PublishedBlock> for Block {
             }),
             PublishedBlock::Feelings(list) => Block::Feelings(list.into()),
             PublishedBlock::Steps(guide) => Block::Steps(guide.into()),
-            PublishedBlock::Promo(promo) => Block::Promo(promo.into()),
+            PublishedBlock::Promo(promo) => Block::Promo(Promo::new(promo, public_url)),
         }
     }
 }
@@ -225,7 +266,8 @@ pub struct Promo {
     pub icon: Option<String>,
     /// The button text; when null, link the promo as a whole.
     pub cta_label: Option<String>,
-    /// The link a frontend must use.
+    /// The link a frontend must use: Tether's tracked link `{public URL}/go/{slug}`, which
+    /// counts the click and redirects to the offer.
     pub url: String,
     /// The value for the link's `rel` attribute (`sponsored nofollow` for affiliate promos).
     pub rel: String,
@@ -233,9 +275,11 @@ pub struct Promo {
     pub disclosure: Option<String>,
 }
 
-impl From<PromoView> for Promo {
-    fn from(p: PromoView) -> Self {
+impl Promo {
+    /// `public_url` starts the tracked link.
+    pub fn new(p: PromoView, public_url: &str) -> Self {
         Self {
+            url: tracked_url(public_url, &p.slug),
             slug: p.slug,
             kind: p.kind.as_str().to_owned(),
             eyebrow: p.eyebrow,
@@ -243,7 +287,6 @@ impl From<PromoView> for Promo {
             body: p.body,
             icon: p.icon,
             cta_label: p.cta_label,
-            url: p.target_url,
             rel: promo_link_rel(p.kind).to_owned(),
             disclosure: p.disclosure,
         }

@@ -1,16 +1,17 @@
-//! The reusable pieces on their own: feeling lists, step guides, running promos, perspectives.
+//! The reusable pieces on their own: feeling lists, step guides, running promos, the promos
+//! placed in a slot, perspectives.
 
 use axum::extract::State;
 use axum::response::Response;
 
 use crate::app::AppState;
 use crate::domain::rules;
-use crate::http::api::dto::{Data, FeelingList, Perspective, Promo, StepGuide};
+use crate::http::api::dto::{Data, FeelingList, Perspective, Promo, PromoBlock, StepGuide};
 use crate::http::conditional::json_body;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::ApiPath;
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::read_cache::CachedBody;
-use crate::storage::public_read;
+use crate::storage::{placements, public_read};
 
 /// Serves `key` from the read cache, loading it with `load` on a miss; `what` names the thing in
 /// the 404 message.
@@ -119,14 +120,76 @@ pub async fn get_promo(
     }
     let db = app.db.clone();
     let now = app.clock.now();
+    let public_url = app.config.public_url.clone();
     cached_or_not_found(&app, format!("promo/{slug}"), what, || async move {
         let Some(promo) = public_read::find_running_promo(&db, &slug, now).await? else {
             return Ok(None);
         };
         Ok(Some(CachedBody::new(
-            body(Promo::from(promo.value))?,
+            body(Promo::new(promo.value, &public_url))?,
             promo.changes_at,
         )))
+    })
+    .await
+}
+
+/// Query parameters of a slot's placements.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlacementParams {
+    /// The page's tag: adds the promos placed for that tag to those placed for every page.
+    #[param(value_type = Option<String>, pattern = "^([a-z0-9]+(-[a-z0-9]+)*)?$", max_length = 60, example = "anxious")]
+    tag: Option<String>,
+}
+
+/// The running promos placed in a slot, for frontends that show promos outside articles.
+#[utoipa::path(
+    get,
+    path = "/api/v1/placements/{slot}",
+    tag = "library",
+    params(
+        ("slot" = String, Path, description = "A slot of the site (`TETHER_PROMO_SLOTS`)", example = "sidebar"),
+        PlacementParams
+    ),
+    responses(
+        (status = 200, description = "The slot's running promos, highest priority first", body = Data<Vec<PromoBlock>>),
+        (status = 304, description = "Not modified (matching If-None-Match)"),
+        (status = 400, description = "A malformed tag or an undecodable path", body = ErrorBody),
+        (status = 404, description = "The site has no slot of this name", body = ErrorBody),
+    )
+)]
+pub async fn get_placements(
+    State(app): State<AppState>,
+    ApiPath(slot): ApiPath<String>,
+    ApiQuery(params): ApiQuery<PlacementParams>,
+) -> Result<Response, ApiError> {
+    if !app.config.promo_slots.contains(&slot) {
+        return Err(ApiError::not_found(format!(
+            "no slot is called \"{slot}\"; this site's slots are {}",
+            app.config.promo_slots.join(", ")
+        )));
+    }
+    let tags: Vec<String> = match params.tag.filter(|t| !t.is_empty()) {
+        Some(tag) if !rules::is_valid_tag(&tag) => {
+            return Err(ApiError::bad_request(format!(
+                "tag \"{tag}\" is not a valid tag (lowercase letters, digits and single hyphens)"
+            )));
+        }
+        other => other.into_iter().collect(),
+    };
+    let key = format!("placements/{slot}?tag={}", tags.join(""));
+    let db = app.db.clone();
+    let now = app.clock.now();
+    let slots = vec![slot.clone()];
+    let public_url = app.config.public_url.clone();
+    cached_or_not_found(&app, key, format!("slot \"{slot}\""), || async move {
+        let mut found = placements::running(&db, &slots, &tags, now).await?;
+        let promos = found.value.remove(&slots[0]).unwrap_or_default();
+        let blocks: Vec<PromoBlock> = promos
+            .into_iter()
+            .map(|p| PromoBlock::Promo(Promo::new(p, &public_url)))
+            .collect();
+        Ok(Some(CachedBody::new(body(blocks)?, found.changes_at)))
     })
     .await
 }

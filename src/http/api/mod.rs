@@ -27,7 +27,7 @@ use crate::http::error::ErrorBody;
     components(schemas(ErrorBody)),
     tags(
         (name = "articles", description = "Published articles"),
-        (name = "library", description = "Feeling lists, step guides, promos and perspectives"),
+        (name = "library", description = "Feeling lists, step guides, promos, placements and perspectives"),
         (name = "operations", description = "Health")
     )
 )]
@@ -41,6 +41,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(library::get_feeling_list))
         .routes(routes!(library::get_step_guide))
         .routes(routes!(library::get_promo))
+        .routes(routes!(library::get_placements))
         .routes(routes!(library::list_perspectives))
         .routes(routes!(crate::http::health::healthz))
         .split_for_parts();

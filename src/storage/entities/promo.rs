@@ -21,6 +21,13 @@ pub struct Model {
     pub ends_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// A paused promo is hidden from readers and its tracked link answers 404.
+    pub paused: bool,
+    /// The last link check: `ok`, `redirected`, `broken` or `blocked` (see `link_health`).
+    pub link_verdict: Option<String>,
+    pub link_status: Option<i32>,
+    pub link_detail: Option<String>,
+    pub link_checked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{NaiveDateTime, TimeZone, Utc};
+
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -16,10 +16,10 @@ use crate::app::AppState;
 use crate::domain::accounts::Permission;
 use crate::domain::content::{Article, ArticleStatus, Block};
 use crate::domain::problems::Problems;
-use crate::domain::timestamp::{self, Timestamp};
+use crate::domain::timestamp;
 use crate::http::admin::audit::{self, Actor};
 use crate::http::admin::client::ClientAddr;
-use crate::http::admin::content::form::Fields;
+use crate::http::admin::content::form::{Fields, format_datetime, parse_datetime};
 use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
@@ -117,20 +117,6 @@ async fn list(
     )
 }
 
-/// `YYYY-MM-DDTHH:MM` (a datetime-local field, in UTC) as a timestamp.
-fn parse_local(text: &str) -> Option<Timestamp> {
-    let text = text.trim();
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
-        .ok()
-        .map(|t| Utc.from_utc_datetime(&t))
-}
-
-fn format_local(t: Option<Timestamp>) -> String {
-    t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
-        .unwrap_or_default()
-}
-
 /// The editor's draft as sent, plus problems found while reading it (a bad date).
 fn draft_from(fields: &Fields) -> (Article, Problems) {
     let mut problems = Problems::new();
@@ -138,7 +124,7 @@ fn draft_from(fields: &Fields) -> (Article, Problems) {
     let published_at = if published_text.trim().is_empty() {
         None
     } else {
-        let parsed = parse_local(published_text);
+        let parsed = parse_datetime(published_text);
         if parsed.is_none() {
             problems.push(
                 "published_at",
@@ -247,7 +233,7 @@ async fn editor(
             subtitle => draft.subtitle.clone().unwrap_or_default(),
             summary => draft.summary.clone().unwrap_or_default(),
             status => draft.status.as_str(),
-            published_at => format_local(draft.published_at),
+            published_at => format_datetime(draft.published_at),
             tags => draft.tags.join(", "),
         },
         blocks => block_views(&draft.blocks),
@@ -497,7 +483,7 @@ async fn conflict(
             subtitle => mine.subtitle.clone().unwrap_or_default(),
             summary => mine.summary.clone().unwrap_or_default(),
             status => mine.status.as_str(),
-            published_at => format_local(mine.published_at),
+            published_at => format_datetime(mine.published_at),
             tags => mine.tags.join(", "),
         },
         blocks => block_views(&mine.blocks),
@@ -517,7 +503,14 @@ async fn preview(
     let resolved = public_read::find_article_for_preview(&app.db, &slug, app.clock.now())
         .await?
         .ok_or(AdminError::NotFound)?;
-    let article = dto::Article::from(resolved);
+    let placed = crate::storage::placements::running(
+        &app.db,
+        &app.config.promo_slots,
+        &resolved.summary.tags,
+        app.clock.now(),
+    )
+    .await?;
+    let article = dto::Article::new(resolved, placed.value, &app.config.public_url);
     let expires = app.clock.now() + crate::domain::preview::lifetime();
     let token = crate::domain::preview::sign(app.preview_key().await?, &slug, expires);
     let values = context! {
@@ -620,8 +613,8 @@ fn differences(old: &Article, new: &Article) -> Vec<String> {
     );
     field(
         "publish at",
-        format_local(old.published_at),
-        format_local(new.published_at),
+        format_datetime(old.published_at),
+        format_datetime(new.published_at),
     );
     field("tags", old.tags.join(", "), new.tags.join(", "));
     for i in 0..old.blocks.len().max(new.blocks.len()) {

@@ -5,6 +5,42 @@
 //! submit buttons (`action=up:3`) that change the unsaved draft and show it again; only
 //! `action=save` writes.
 
+use chrono::{NaiveDateTime, TimeZone, Utc};
+
+use crate::domain::timestamp::Timestamp;
+
+/// `YYYY-MM-DDTHH:MM` (a datetime-local field, sent in UTC by the admin's script) as a timestamp.
+pub fn parse_datetime(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .ok()
+        .map(|t| Utc.from_utc_datetime(&t))
+}
+
+/// A timestamp as a datetime-local field's value (UTC; the admin's script shows local time).
+pub fn format_datetime(t: Option<Timestamp>) -> String {
+    t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// An optional date field: blank is `None`; a bad value adds a problem under `name`.
+pub fn optional_datetime(
+    fields: &Fields,
+    name: &str,
+    problems: &mut crate::domain::problems::Problems,
+) -> Option<Timestamp> {
+    let text = fields.get(name);
+    if text.trim().is_empty() {
+        return None;
+    }
+    let parsed = parse_datetime(text);
+    if parsed.is_none() {
+        problems.push(name, "enter a date and time such as 2026-12-01T09:00");
+    }
+    parsed
+}
+
 /// The fields of a URL-encoded form, in the order sent.
 pub struct Fields(pub Vec<(String, String)>);
 
