@@ -35,6 +35,46 @@ document.addEventListener("DOMContentLoaded", () => {
     render();
   }
 
+  // Promo editor: the preview follows the form as it is typed; choosing "affiliate" fills in the
+  // site's default disclosure when the field is empty.
+  for (const form of document.querySelectorAll("form[data-promo-form]")) {
+    const preview = document.querySelector("[data-promo-preview]");
+    if (!preview) continue;
+    const field = (name) => form.elements.namedItem(name);
+    const kind = field("kind");
+    const update = () => {
+      for (const target of preview.querySelectorAll("[data-preview]")) {
+        const input = field(target.dataset.preview);
+        if (!input) continue;
+        const value = input.value.trim();
+        target.textContent = value;
+        target.hidden = value === "" && target.dataset.preview !== "title";
+      }
+      const affiliate = kind && kind.value === "affiliate";
+      preview.className = `promo promo-${kind ? kind.value : ""}`;
+      const rel = affiliate ? "sponsored nofollow" : "noopener";
+      const link = preview.querySelector("a[data-preview]");
+      if (link) link.rel = rel;
+      const relText = document.querySelector("[data-preview-rel]");
+      if (relText) relText.textContent = rel;
+      const missing = preview.querySelector("[data-disclosure-missing]");
+      if (missing) missing.hidden = !(affiliate && field("disclosure").value.trim() === "");
+      const url = document.querySelector("[data-preview-url]");
+      const slug = field("slug");
+      if (url && slug) url.textContent = url.textContent.replace(/\/go\/[^/]*$/, `/go/${slug.value.trim()}`);
+    };
+    if (kind) {
+      kind.addEventListener("change", () => {
+        const disclosure = field("disclosure");
+        if (kind.value === "affiliate" && disclosure && disclosure.value.trim() === "") {
+          disclosure.value = kind.dataset.defaultDisclosure || "";
+        }
+        update();
+      });
+    }
+    form.addEventListener("input", update);
+  }
+
   // Publish times: stored and sent in UTC, shown in the editor's own time zone.
   const pad = (n) => String(n).padStart(2, "0");
   const localValue = (d) =>

@@ -34,6 +34,8 @@ pub enum Permission {
     ManagePromos,
     /// See promos without changing them.
     ReadPromos,
+    /// Change installation-wide settings (the default affiliate disclosure).
+    ManageSettings,
 }
 
 impl Role {

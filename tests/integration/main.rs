@@ -3,6 +3,7 @@
 
 mod admin_access;
 mod admin_content;
+mod admin_promos;
 mod admin_roles;
 mod admin_support;
 mod admin_users;
@@ -13,5 +14,6 @@ mod fixtures;
 mod import_export;
 mod library;
 mod openapi;
+mod promos;
 mod sample_page;
 mod support;

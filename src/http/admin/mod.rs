@@ -14,8 +14,10 @@ pub mod csrf;
 pub mod dashboard;
 pub mod error;
 pub mod login;
+pub mod promos;
 pub mod render;
 pub mod session;
+pub mod settings;
 pub mod templates;
 pub mod users;
 
@@ -70,6 +72,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(account::router())
         .merge(audit::router())
         .merge(content::router())
+        .merge(promos::router())
+        .merge(settings::router())
         .layer(sessions)
         .layer(csrf)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -27,8 +27,10 @@ const NAV: &[(&str, &str, Permission)] = &[
         "/admin/perspectives",
         Permission::ReadContent,
     ),
+    ("Promos", "/admin/promos", Permission::ReadPromos),
     ("Users", "/admin/users", Permission::ManageUsers),
     ("Audit log", "/admin/audit", Permission::ManageUsers),
+    ("Settings", "/admin/settings", Permission::ManageSettings),
 ];
 
 /// A page for a signed-in user; `current` is the path of the active navigation entry.

@@ -126,6 +126,9 @@ requirement!(UseDashboard, UseDashboard);
 requirement!(ManageUsers, ManageUsers);
 requirement!(EditContent, EditContent);
 requirement!(ReadContent, ReadContent);
+requirement!(ManagePromos, ManagePromos);
+requirement!(ReadPromos, ReadPromos);
+requirement!(ManageSettings, ManageSettings);
 
 /// A signed-in user whose role grants `R`; anyone else gets 403 (or the sign-in page).
 pub struct Authorized<R: Requirement> {

@@ -1,0 +1,429 @@
+//! One promo: the form for every field (CONTRACT section 3) beside a live preview of the block as
+//! readers see it, plus pause/resume, duplicate, delete (only when no article shows it) and
+//! "check the link now". The page also lists the promo's placements and where articles use it.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+
+use crate::app::AppState;
+use crate::domain::accounts::Permission;
+use crate::domain::content::{Promo, PromoKind};
+use crate::domain::problems::Problems;
+use crate::domain::promotions::{DEFAULT_DISCLOSURE, PromoStatus, tracked_url};
+use crate::domain::publishing::promo_link_rel;
+use crate::domain::timestamp;
+use crate::http::admin::audit::{self, Actor};
+use crate::http::admin::client::ClientAddr;
+use crate::http::admin::content::form::{Fields, format_datetime, optional_datetime};
+use crate::http::admin::content::usage;
+use crate::http::admin::csrf::CsrfForm;
+use crate::http::admin::error::AdminError;
+use crate::http::admin::render::{field_errors, page};
+use crate::http::admin::session::{self, Authorized, ManagePromos, ReadPromos, SignedIn};
+use crate::storage::content_write::{WriteError, known_tags};
+use crate::storage::{placements, promos, settings};
+
+/// The disclosure new affiliate promos start with: the admins' text, else the built-in one.
+pub async fn default_disclosure(app: &AppState) -> Result<String, AdminError> {
+    Ok(settings::default_disclosure(&app.db)
+        .await?
+        .unwrap_or_else(|| DEFAULT_DISCLOSURE.to_owned()))
+}
+
+/// The form's draft, and problems found while reading it (an unknown kind, a bad date).
+fn draft_from(fields: &Fields, paused: bool) -> (Promo, Problems) {
+    let mut problems = Problems::new();
+    let kind = PromoKind::parse(fields.get("kind")).unwrap_or_else(|| {
+        problems.push("kind", "choose affiliate, book, quiz or call to action");
+        PromoKind::Cta
+    });
+    let starts_at = optional_datetime(fields, "starts_at", &mut problems);
+    let ends_at = optional_datetime(fields, "ends_at", &mut problems);
+    let promo = Promo {
+        slug: fields.get("slug").trim().to_owned(),
+        kind,
+        eyebrow: fields.optional("eyebrow"),
+        title: fields.get("title").trim().to_owned(),
+        body: fields.optional("body"),
+        icon: fields.optional("icon"),
+        cta_label: fields.optional("cta_label"),
+        target_url: fields.get("target_url").trim().to_owned(),
+        disclosure: fields.optional("disclosure"),
+        starts_at,
+        ends_at,
+        paused,
+    };
+    (promo, problems)
+}
+
+/// What the editor page shows besides the form.
+struct Extras {
+    original: Option<String>,
+    unsaved: bool,
+    kind_raw: Option<String>,
+    starts_raw: Option<String>,
+    ends_raw: Option<String>,
+    /// The placement form as sent, with its problems, when it was refused.
+    placement_draft: Option<Value>,
+    placement_errors: Problems,
+}
+
+async fn editor(
+    app: &AppState,
+    who: &SignedIn,
+    draft: &Promo,
+    errors: &Problems,
+    extras: Extras,
+) -> Result<Response, AdminError> {
+    let now = app.clock.now();
+    let (used_by, placed, link) = match extras.original.as_deref() {
+        Some(slug) => {
+            let stored = promos::load(&app.db, slug).await?;
+            (
+                promos::users(&app.db, slug).await?,
+                placements::of_promo(&app.db, slug).await?,
+                stored.and_then(|s| s.link),
+            )
+        }
+        None => (Vec::new(), Vec::new(), None),
+    };
+    let placed: Vec<Value> = placed
+        .into_iter()
+        .map(|p| {
+            let running = p.placement.is_running(now);
+            context! {
+                id => p.id,
+                slot => p.placement.slot,
+                tag => p.placement.tag,
+                priority => p.placement.priority,
+                starts_at => p.placement.starts_at.map(|t| timestamp::format(&t)),
+                ends_at => p.placement.ends_at.map(|t| timestamp::format(&t)),
+                running,
+            }
+        })
+        .collect();
+    let status = PromoStatus::at(draft.paused, draft.starts_at, draft.ends_at, now);
+    let values = context! {
+        original => extras.original.clone(),
+        promo => Value::from(minijinja::value::Serde(draft)),
+        kind => extras.kind_raw.unwrap_or_else(|| draft.kind.as_str().to_owned()),
+        starts_at => extras.starts_raw.unwrap_or_else(|| format_datetime(draft.starts_at)),
+        ends_at => extras.ends_raw.unwrap_or_else(|| format_datetime(draft.ends_at)),
+        status => status.as_str(),
+        rel => promo_link_rel(draft.kind),
+        tracked_url => tracked_url(&app.config.public_url, &draft.slug),
+        kinds => PromoKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+        errors => field_errors(errors),
+        used_by => usage(&used_by),
+        placements => placed,
+        slots => app.config.promo_slots.clone(),
+        tags => known_tags(&app.db).await?,
+        link => link.map(|l| context! {
+            verdict => l.verdict,
+            status => l.status,
+            detail => l.detail,
+            checked_at => timestamp::format(&l.checked_at),
+        }),
+        default_disclosure => default_disclosure(app).await?,
+        placement_draft => extras.placement_draft,
+        placement_errors => field_errors(&extras.placement_errors),
+        unsaved => extras.unsaved,
+        can_edit => who.can(Permission::ManagePromos),
+    };
+    Ok(page(who, "promos/edit.html", "/admin/promos", values)
+        .await?
+        .into_response())
+}
+
+fn fresh(original: Option<&str>) -> Extras {
+    Extras {
+        original: original.map(str::to_owned),
+        unsaved: false,
+        kind_raw: None,
+        starts_raw: None,
+        ends_raw: None,
+        placement_draft: None,
+        placement_errors: Problems::new(),
+    }
+}
+
+/// The promo page again, with the refused placement form kept and its problems beside it.
+pub async fn show_with_placement_problems(
+    app: &AppState,
+    who: &SignedIn,
+    slug: &str,
+    fields: &Fields,
+    problems: &Problems,
+) -> Result<Response, AdminError> {
+    let stored = promos::load(&app.db, slug)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let extras = Extras {
+        placement_draft: Some(context! {
+            slot => fields.get("slot"),
+            tag => fields.get("tag"),
+            priority => fields.get("priority"),
+            starts_at => fields.get("starts_at"),
+            ends_at => fields.get("ends_at"),
+        }),
+        placement_errors: problems.clone(),
+        ..fresh(Some(slug))
+    };
+    editor(app, who, &stored.promo, &Problems::new(), extras).await
+}
+
+pub async fn new_form(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ManagePromos>,
+) -> Result<Response, AdminError> {
+    let draft = Promo {
+        slug: String::new(),
+        kind: PromoKind::Affiliate,
+        eyebrow: None,
+        title: String::new(),
+        body: None,
+        icon: None,
+        cta_label: None,
+        target_url: String::new(),
+        disclosure: Some(default_disclosure(&app).await?),
+        starts_at: None,
+        ends_at: None,
+        paused: false,
+    };
+    editor(&app, &who, &draft, &Problems::new(), fresh(None)).await
+}
+
+pub async fn edit_form(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ReadPromos>,
+    Path(slug): Path<String>,
+) -> Result<Response, AdminError> {
+    let stored = promos::load(&app.db, &slug)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    editor(
+        &app,
+        &who,
+        &stored.promo,
+        &Problems::new(),
+        fresh(Some(&slug)),
+    )
+    .await
+}
+
+pub async fn create(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ManagePromos>,
+    ClientAddr(addr): ClientAddr,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, AdminError> {
+    submit(app, who, addr, None, Fields(fields)).await
+}
+
+pub async fn update(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ManagePromos>,
+    ClientAddr(addr): ClientAddr,
+    Path(slug): Path<String>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, AdminError> {
+    submit(app, who, addr, Some(slug), Fields(fields)).await
+}
+
+async fn submit(
+    app: AppState,
+    who: SignedIn,
+    addr: String,
+    original: Option<String>,
+    fields: Fields,
+) -> Result<Response, AdminError> {
+    let paused = match original.as_deref() {
+        Some(slug) => {
+            promos::load(&app.db, slug)
+                .await?
+                .ok_or(AdminError::NotFound)?
+                .promo
+                .paused
+        }
+        None => false,
+    };
+    let (draft, mut problems) = draft_from(&fields, paused);
+    let extras = Extras {
+        original: original.clone(),
+        unsaved: true,
+        kind_raw: Some(fields.get("kind").to_owned()),
+        starts_raw: Some(fields.get("starts_at").to_owned()),
+        ends_raw: Some(fields.get("ends_at").to_owned()),
+        placement_draft: None,
+        placement_errors: Problems::new(),
+    };
+    let outcome = if problems.is_empty() {
+        promos::save(&app.db, original.as_deref(), &draft, app.clock.now()).await
+    } else {
+        Err(WriteError::Invalid(Problems::new()))
+    };
+    match outcome {
+        Ok(()) => {
+            let what = if original.is_some() {
+                "promo_updated"
+            } else {
+                "promo_created"
+            };
+            audit::record(&app, Actor::User(&who.user), what, &draft.slug, &addr).await;
+            session::flash(&who.session, format!("Saved \"{}\".", draft.title)).await?;
+            Ok(Redirect::to(&format!("/admin/promos/{}", draft.slug)).into_response())
+        }
+        Err(WriteError::Invalid(more)) => {
+            // Field problems from reading the form come first, then the domain's.
+            for p in more.iter() {
+                if problems.iter().all(|q| q.path != p.path) {
+                    problems.push(p.path.clone(), p.message.clone());
+                }
+            }
+            editor(&app, &who, &draft, &problems, extras).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct Empty {}
+
+async fn set_paused(
+    app: AppState,
+    who: SignedIn,
+    addr: String,
+    slug: String,
+    paused: bool,
+) -> Result<Response, AdminError> {
+    promos::set_paused(&app.db, &slug, paused, app.clock.now()).await?;
+    let (action, message) = if paused {
+        ("promo_paused", "Paused: readers no longer see it.")
+    } else {
+        (
+            "promo_resumed",
+            "Resumed: readers see it again while it runs.",
+        )
+    };
+    audit::record(&app, Actor::User(&who.user), action, &slug, &addr).await;
+    session::flash(&who.session, message).await?;
+    Ok(Redirect::to(&format!("/admin/promos/{slug}")).into_response())
+}
+
+pub async fn pause(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ManagePromos>,
+    ClientAddr(addr): ClientAddr,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AdminError> {
+    set_paused(app, who, addr, slug, true).await
+}
+
+pub async fn resume(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ManagePromos>,
+    ClientAddr(addr): ClientAddr,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AdminError> {
+    set_paused(app, who, addr, slug, false).await
+}
+
+pub async fn duplicate(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ManagePromos>,
+    ClientAddr(addr): ClientAddr,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AdminError> {
+    match promos::duplicate(&app.db, &slug, app.clock.now()).await {
+        Ok(copy) => {
+            audit::record(
+                &app,
+                Actor::User(&who.user),
+                "promo_duplicated",
+                &copy,
+                &addr,
+            )
+            .await;
+            session::flash(
+                &who.session,
+                format!("Copied as \"{copy}\", paused until you resume it."),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/admin/promos/{copy}")).into_response())
+        }
+        Err(WriteError::Invalid(problems)) => {
+            let stored = promos::load(&app.db, &slug)
+                .await?
+                .ok_or(AdminError::NotFound)?;
+            editor(&app, &who, &stored.promo, &problems, fresh(Some(&slug))).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn delete(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ManagePromos>,
+    ClientAddr(addr): ClientAddr,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AdminError> {
+    match promos::delete(&app.db, &slug).await {
+        Ok(()) => {
+            audit::record(&app, Actor::User(&who.user), "promo_deleted", &slug, &addr).await;
+            session::flash(&who.session, format!("Promo \"{slug}\" deleted.")).await?;
+            Ok(Redirect::to("/admin/promos").into_response())
+        }
+        Err(WriteError::InUse(users)) => {
+            let stored = promos::load(&app.db, &slug)
+                .await?
+                .ok_or(AdminError::NotFound)?;
+            let mut problems = Problems::new();
+            problems.push(
+                "delete",
+                format!(
+                    "this promo is shown by {} article(s); remove it from them first",
+                    users.len()
+                ),
+            );
+            editor(&app, &who, &stored.promo, &problems, fresh(Some(&slug))).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Checks the promo's target now and keeps the outcome.
+pub async fn check_link(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ManagePromos>,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AdminError> {
+    let stored = promos::load(&app.db, &slug)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let report = app.links.check(&stored.promo.target_url).await;
+    promos::record_link_check(
+        &app.db,
+        &slug,
+        report.verdict.as_str(),
+        report.status,
+        &report.detail,
+        app.clock.now(),
+    )
+    .await?;
+    session::flash(
+        &who.session,
+        format!(
+            "Link check: {} — {}",
+            report.verdict.as_str(),
+            report.detail
+        ),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/admin/promos/{slug}")).into_response())
+}

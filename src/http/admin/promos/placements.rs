@@ -1,0 +1,97 @@
+//! Placing a promo into a slot (optionally for one tag, with a priority and a schedule) and
+//! removing a placement, from the promo's page. No article is touched.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::app::AppState;
+use crate::domain::problems::Problems;
+use crate::domain::promotions::Placement;
+use crate::http::admin::audit::{self, Actor};
+use crate::http::admin::client::ClientAddr;
+use crate::http::admin::content::form::{Fields, optional_datetime};
+use crate::http::admin::csrf::CsrfForm;
+use crate::http::admin::error::AdminError;
+use crate::http::admin::promos::editor::{Empty, show_with_placement_problems};
+use crate::http::admin::session::{self, Authorized, ManagePromos};
+use crate::storage::content_write::WriteError;
+use crate::storage::placements;
+
+pub async fn add(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ManagePromos>,
+    ClientAddr(addr): ClientAddr,
+    Path(slug): Path<String>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, AdminError> {
+    let fields = Fields(fields);
+    let mut problems = Problems::new();
+    let priority_text = fields.get("priority").trim();
+    let priority = if priority_text.is_empty() {
+        0
+    } else {
+        priority_text.parse::<i32>().unwrap_or_else(|_| {
+            problems.push("priority", "enter a whole number such as 0 or 10");
+            0
+        })
+    };
+    let placement = Placement {
+        promo: slug.clone(),
+        slot: fields.get("slot").trim().to_owned(),
+        tag: fields.optional("tag"),
+        priority,
+        starts_at: optional_datetime(&fields, "starts_at", &mut problems),
+        ends_at: optional_datetime(&fields, "ends_at", &mut problems),
+    };
+    let outcome = if problems.is_empty() {
+        placements::add(
+            &app.db,
+            &placement,
+            &app.config.promo_slots,
+            app.clock.now(),
+        )
+        .await
+    } else {
+        Err(WriteError::Invalid(Problems::new()))
+    };
+    match outcome {
+        Ok(()) => {
+            let subject = format!("{slug} → {}", placement.slot);
+            audit::record(
+                &app,
+                Actor::User(&who.user),
+                "promo_placed",
+                &subject,
+                &addr,
+            )
+            .await;
+            let tag = placement
+                .tag
+                .as_deref()
+                .map(|t| format!(" for articles tagged \"{t}\""))
+                .unwrap_or_default();
+            session::flash(&who.session, format!("Placed in {}{tag}.", placement.slot)).await?;
+            Ok(Redirect::to(&format!("/admin/promos/{slug}#placements")).into_response())
+        }
+        Err(WriteError::Invalid(more)) => {
+            for p in more.iter() {
+                problems.push(p.path.clone(), p.message.clone());
+            }
+            show_with_placement_problems(&app, &who, &slug, &fields, &problems).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn remove(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ManagePromos>,
+    ClientAddr(addr): ClientAddr,
+    Path((slug, id)): Path<(String, i32)>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AdminError> {
+    placements::remove(&app.db, &slug, id).await?;
+    audit::record(&app, Actor::User(&who.user), "promo_unplaced", &slug, &addr).await;
+    session::flash(&who.session, "Placement removed.").await?;
+    Ok(Redirect::to(&format!("/admin/promos/{slug}#placements")).into_response())
+}

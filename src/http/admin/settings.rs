@@ -1,0 +1,67 @@
+//! Installation-wide settings for admins: the disclosure new affiliate promos start with.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use minijinja::context;
+
+use crate::app::AppState;
+use crate::domain::content::SHORT_TEXT_MAX;
+use crate::domain::problems::Problems;
+use crate::domain::rules;
+use crate::http::admin::audit::{self, Actor};
+use crate::http::admin::client::ClientAddr;
+use crate::http::admin::content::form::Fields;
+use crate::http::admin::csrf::CsrfForm;
+use crate::http::admin::error::AdminError;
+use crate::http::admin::promos::editor::default_disclosure;
+use crate::http::admin::render::{field_errors, page};
+use crate::http::admin::session::{self, Authorized, ManageSettings};
+use crate::storage::settings;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/admin/settings", get(show).post(save))
+}
+
+async fn show(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ManageSettings>,
+) -> Result<Response, AdminError> {
+    let values = context! {
+        default_disclosure => default_disclosure(&app).await?,
+        errors => field_errors(&Problems::new()),
+    };
+    Ok(page(&who, "settings.html", "/admin/settings", values)
+        .await?
+        .into_response())
+}
+
+async fn save(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ManageSettings>,
+    ClientAddr(addr): ClientAddr,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, AdminError> {
+    let fields = Fields(fields);
+    let text = fields.get("default_disclosure").trim().to_owned();
+    let mut problems = Problems::new();
+    rules::check_required(&mut problems, "default_disclosure", &text, SHORT_TEXT_MAX);
+    if !problems.is_empty() {
+        let values = context! { default_disclosure => text, errors => field_errors(&problems) };
+        return Ok(page(&who, "settings.html", "/admin/settings", values)
+            .await?
+            .into_response());
+    }
+    settings::set_default_disclosure(&app.db, &text).await?;
+    audit::record(
+        &app,
+        Actor::User(&who.user),
+        "settings_updated",
+        "default_disclosure",
+        &addr,
+    )
+    .await;
+    session::flash(&who.session, "Settings saved.").await?;
+    Ok(Redirect::to("/admin/settings").into_response())
+}
