@@ -73,6 +73,7 @@ document.addEventListener("DOMContentLoaded", () => {
       });
     }
     form.addEventListener("input", update);
+    form.addEventListener("change", update);
   }
 
   // Publish times: stored and sent in UTC, shown in the editor's own time zone.

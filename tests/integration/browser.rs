@@ -386,3 +386,106 @@ async fn a_second_editor_saving_over_a_newer_version_sees_the_conflict_page() {
     first.close().await.expect("close");
     second.close().await.expect("close");
 }
+
+#[tokio::test]
+async fn a_marketer_creates_an_affiliate_promo_and_places_it_for_a_tag_in_a_browser() {
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::with_sample().await;
+    create_user(&app, "mia@example.com", Role::Marketer).await;
+    let client = browser(&driver).await;
+    sign_in(&client, &app, "mia@example.com", PASSWORD).await;
+    wait_for_text(&client, "Hello").await;
+
+    click_link(&client, "Promos").await;
+    wait_for_text(&client, "Talk to a Licensed Therapist").await;
+    screenshot(&client, "promos").await;
+    click_link(&client, "New promo").await;
+    wait_for_text(&client, "New promo").await;
+    // Affiliate is the default kind, and its disclosure starts with the site's default text.
+    let disclosure = find_soon(&client, Locator::Css("textarea[name=disclosure]"))
+        .await
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(
+        disclosure.as_deref(),
+        Some("Affiliate link — we may earn a commission at no extra cost to you.")
+    );
+    fill(&client, "input[name=title]", "Couples Counselling, Online").await;
+    fill(&client, "input[name=slug]", "couples-counselling").await;
+    fill(&client, "input[name=eyebrow]", "Working on it together?").await;
+    fill(&client, "input[name=cta_label]", "Start Your Free Week →").await;
+    fill(
+        &client,
+        "input[name=target_url]",
+        "https://partner.example/couples?ref=tether",
+    )
+    .await;
+    // The preview follows the typing.
+    let previewed = find_soon(&client, Locator::Css("[data-promo-preview] h3"))
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(previewed, "Couples Counselling, Online");
+    // Without a disclosure the preview warns, and saving is refused next to the field.
+    fill(&client, "textarea[name=disclosure]", "").await;
+    wait_for_text(&client, "An affiliate offer must show a disclosure.").await;
+    click_to_load(&client, "form[data-promo-form] button.primary").await;
+    let refused = wait_for_text(&client, "disclosure that readers are shown").await;
+    assert!(
+        refused.contains("Couples Counselling, Online"),
+        "input kept"
+    );
+    fill(
+        &client,
+        "textarea[name=disclosure]",
+        "Affiliate link: we may earn a commission.",
+    )
+    .await;
+    screenshot(&client, "promo-editor").await;
+    click_to_load(&client, "form[data-promo-form] button.primary").await;
+    wait_for_text(&client, "Saved \"Couples Counselling, Online\".").await;
+
+    // Place it at the end of articles tagged "avoidant".
+    find_soon(&client, Locator::Css("select[name=slot]"))
+        .await
+        .select_by_value("article_end")
+        .await
+        .expect("choose the slot");
+    fill(&client, "input[name=tag]", "avoidant").await;
+    fill(&client, "input[name=priority]", "5").await;
+    click_to_load(&client, "form[action$='/placements'] button.primary").await;
+    wait_for_text(
+        &client,
+        "Placed in article_end for articles tagged \"avoidant\".",
+    )
+    .await;
+    screenshot(&client, "promo-placed").await;
+    client.close().await.expect("close");
+
+    let article = app
+        .data("/api/v1/articles/anxious-avoidant-relationship-dynamic")
+        .await;
+    let placed = &article["placements"]["article_end"][0];
+    assert_eq!(placed["slug"], "couples-counselling");
+    assert_eq!(placed["kind"], "affiliate");
+    assert_eq!(placed["rel"], "sponsored nofollow");
+    assert_eq!(
+        placed["disclosure"],
+        "Affiliate link: we may earn a commission."
+    );
+    assert_eq!(placed["url"], app.url("/go/couples-counselling"));
+    let redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/go/couples-counselling"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        redirect.headers()["location"],
+        "https://partner.example/couples?ref=tether"
+    );
+}
