@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::domain::content::{Article, Block, FeelingList, Perspective, Promo, StepGuide};
 use crate::domain::problems::{Problems, join};
+use crate::domain::promotions::Placement;
 
 pub const BUNDLE_VERSION: u64 = 1;
 
@@ -27,6 +28,9 @@ pub struct Bundle {
     pub step_guides: Vec<StepGuide>,
     #[serde(default)]
     pub articles: Vec<Article>,
+    /// Promos placed into slots (written only when there are some).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placements: Vec<Placement>,
 }
 
 /// Slugs (and perspective keys) that already exist in storage, so a bundle may refer to them.
@@ -83,13 +87,14 @@ impl Bundle {
             feeling_lists: parse_list(&mut fields, "feeling_lists", &mut problems),
             step_guides: parse_list(&mut fields, "step_guides", &mut problems),
             articles: parse_list(&mut fields, "articles", &mut problems),
+            placements: parse_list(&mut fields, "placements", &mut problems),
         };
         let mut unknown: Vec<_> = fields.keys().collect();
         unknown.sort();
         for key in unknown {
             problems.push(
                 key.as_str(),
-                "unknown field; expected version, perspectives, promos, feeling_lists, step_guides or articles",
+                "unknown field; expected version, perspectives, promos, feeling_lists, step_guides, articles or placements",
             );
         }
         problems.into_result().map(|()| bundle)
@@ -186,6 +191,25 @@ impl Bundle {
                         format!("unknown {what} \"{reference}\""),
                     );
                 }
+            }
+        }
+        let mut placed = HashSet::new();
+        for (i, placement) in self.placements.iter().enumerate() {
+            let path = format!("placements[{i}]");
+            placement.validate(&path, None, &mut problems);
+            if !promos.contains(placement.promo.as_str())
+                && !stored.promos.contains(&placement.promo)
+            {
+                problems.push(
+                    join(&path, "promo"),
+                    format!("unknown promo \"{}\"", placement.promo),
+                );
+            }
+            if !placed.insert((&placement.promo, &placement.slot, &placement.tag)) {
+                problems.push(
+                    path,
+                    "this promo is placed in this slot for this tag more than once",
+                );
             }
         }
         problems.into_result()

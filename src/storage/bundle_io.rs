@@ -17,10 +17,11 @@ use crate::domain::content::{
     StepGuide,
 };
 use crate::domain::problems::Problems;
+use crate::domain::promotions::Placement;
 use crate::domain::timestamp::Timestamp;
 use crate::storage::entities::{
     article, article_block, article_tag, feeling_item, feeling_list, guide_step, perspective,
-    promo, step_guide,
+    promo, promo_placement, step_guide,
 };
 use crate::storage::{StorageError, begin_snapshot, content_version};
 
@@ -103,6 +104,7 @@ pub async fn import(
         step_guides: guide_ids,
     };
     upsert_articles(&txn, &bundle.articles, &refs, now, &mut report).await?;
+    upsert_placements(&txn, &bundle.placements, &refs.promos, now, &mut report).await?;
 
     if report.changed_anything() {
         content_version::bump(&txn).await?;
@@ -285,6 +287,62 @@ async fn upsert_promos<C: ConnectionTrait>(
         }
     }
     Ok(ids)
+}
+
+/// Placements are identified by (promo, slot, tag): an import adds the missing ones and updates
+/// the priority and schedule of the others; it never removes any.
+async fn upsert_placements<C: ConnectionTrait>(
+    db: &C,
+    incoming: &[Placement],
+    promo_ids: &HashMap<String, i32>,
+    now: Timestamp,
+    report: &mut ImportReport,
+) -> Result<(), DbErr> {
+    if incoming.is_empty() {
+        return Ok(());
+    }
+    let stored = promo_placement::Entity::find().all(db).await?;
+    for p in incoming {
+        let Some(&promo_id) = promo_ids.get(&p.promo) else {
+            continue;
+        };
+        let existing = stored
+            .iter()
+            .find(|row| row.promo_id == promo_id && row.slot == p.slot && row.tag == p.tag);
+        match existing {
+            Some(row)
+                if row.priority == p.priority
+                    && row.starts_at == p.starts_at
+                    && row.ends_at == p.ends_at =>
+            {
+                report.record(Outcome::Unchanged);
+            }
+            Some(row) => {
+                let mut active: promo_placement::ActiveModel = row.clone().into();
+                active.priority = Set(p.priority);
+                active.starts_at = Set(p.starts_at);
+                active.ends_at = Set(p.ends_at);
+                active.update(db).await?;
+                report.record(Outcome::Updated);
+            }
+            None => {
+                promo_placement::ActiveModel {
+                    promo_id: Set(promo_id),
+                    slot: Set(p.slot.clone()),
+                    tag: Set(p.tag.clone()),
+                    priority: Set(p.priority),
+                    starts_at: Set(p.starts_at),
+                    ends_at: Set(p.ends_at),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
+                report.record(Outcome::Created);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Creates or updates a titled, slugged parent row (feeling list or step guide) and reports
@@ -787,10 +845,29 @@ pub async fn export(db: &DatabaseConnection) -> Result<Bundle, StorageError> {
         };
         blocks.entry(b.article_id).or_default().push(block);
     }
+    let mut placements: Vec<Placement> = promo_placement::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            Some(Placement {
+                promo: promo_slugs.get(&row.promo_id)?.clone(),
+                slot: row.slot,
+                tag: row.tag,
+                priority: row.priority,
+                starts_at: row.starts_at,
+                ends_at: row.ends_at,
+            })
+        })
+        .collect();
+    placements.sort_by(|a, b| {
+        (&a.promo, &a.slot, &a.tag, -a.priority).cmp(&(&b.promo, &b.slot, &b.tag, -b.priority))
+    });
     txn.commit().await?;
 
     Ok(Bundle {
         version: BUNDLE_VERSION,
+        placements,
         perspectives: perspectives
             .into_iter()
             .map(|p| Perspective {

@@ -171,6 +171,60 @@ async fn every_admin_route_answers_each_role_as_the_table_says() {
             vec![],
             [Redirect, Ok, Ok, Ok],
         ),
+        (
+            "GET",
+            "/admin/promos".into(),
+            vec![],
+            [Redirect, Ok, Ok, Ok],
+        ),
+        (
+            "GET",
+            "/admin/promos/new".into(),
+            vec![],
+            [Redirect, Forbidden, Ok, Ok],
+        ),
+        (
+            "GET",
+            "/admin/promos/report.csv".into(),
+            vec![],
+            [Redirect, Forbidden, Ok, Ok],
+        ),
+        (
+            "GET",
+            "/admin/promos/missing".into(),
+            vec![],
+            [Redirect, NotFound, NotFound, NotFound],
+        ),
+        (
+            "GET",
+            "/admin/promos/missing/report".into(),
+            vec![],
+            [Redirect, Forbidden, NotFound, NotFound],
+        ),
+        (
+            "POST",
+            "/admin/promos/missing/pause".into(),
+            vec![],
+            [Redirect, Forbidden, NotFound, NotFound],
+        ),
+        (
+            "POST",
+            "/admin/promos/missing/placements".into(),
+            vec![("slot", "sidebar")],
+            [Redirect, Forbidden, NotFound, NotFound],
+        ),
+        (
+            "GET",
+            "/admin/settings".into(),
+            vec![],
+            [Redirect, Forbidden, Forbidden, Ok],
+        ),
+        (
+            "POST",
+            "/admin/settings".into(),
+            vec![("default_disclosure", "Sponsored link.")],
+            [Redirect, Forbidden, Forbidden, Redirect],
+        ),
         // The editor creates "calm" first, so the admin's identical form shows "key taken" (200).
         (
             "POST",
@@ -222,7 +276,13 @@ async fn navigation_shows_what_the_role_may_open() {
     let editor_page = editor.get("/admin").await.body;
     assert!(!editor_page.contains("href=\"/admin/users\""));
     assert!(!editor_page.contains("Recent activity"));
+    assert!(
+        editor_page.contains("href=\"/admin/promos\""),
+        "editors may look"
+    );
+    assert!(!editor_page.contains("href=\"/admin/settings\""));
     let admin_page = admin.get("/admin").await.body;
+    assert!(admin_page.contains("href=\"/admin/settings\""));
     assert!(admin_page.contains("href=\"/admin/users\""));
     assert!(admin_page.contains("href=\"/admin/audit\""));
 }

@@ -111,7 +111,7 @@ async fn structural_problems_are_reported_per_element() {
     );
     assert_has(
         &problems,
-        "extras: unknown field; expected version, perspectives, promos, feeling_lists, step_guides or articles",
+        "extras: unknown field; expected version, perspectives, promos, feeling_lists, step_guides, articles or placements",
     );
     for (prefix, fragment) in [
         ("promos[0].kind: ", "unknown variant `banner`"),
@@ -157,9 +157,17 @@ fn rich_bundle() -> Value {
         {"type": "feelings", "ref": "list"}, {"type": "steps", "ref": "guide"},
         {"type": "promo", "ref": "offer"}, {"type": "text", "heading": "H", "body": "**b**"}
     ]);
+    let mut paused = promo("paused-quiz", "quiz");
+    paused["paused"] = json!(true);
+    paused["ends_at"] = json!("2031-01-01T00:00:00Z");
     bundle(json!({
         "perspectives": perspectives(),
-        "promos": [promo("offer", "affiliate"), promo("book", "book")],
+        "promos": [promo("offer", "affiliate"), promo("book", "book"), paused],
+        "placements": [
+            {"promo": "offer", "slot": "article_end", "tag": "zeta", "priority": 10},
+            {"promo": "book", "slot": "sidebar", "tag": null, "priority": 0,
+             "starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-02-01T00:00:00Z"}
+        ],
         "feeling_lists": [{"slug": "list", "title": "L", "items": [{"perspective": "avoidant", "text": "x"}, {"perspective": "anxious", "text": "y"}]}],
         "step_guides": [{"slug": "guide", "title": "G", "steps": [{"title": "t", "body": "b", "perspective": null}]}],
         "articles": [scheduled, draft]
@@ -181,6 +189,49 @@ async fn export_import_export_is_identical() {
     assert!(first.contains("Later “quoted” — 🙂"));
     assert!(first.contains("Ünïcödé summary\\nwith a newline"));
     assert!(first.contains("Get 20% Off Your First Month →"));
+    assert!(first.contains("\"paused\": true"));
+    assert!(first.contains("\"slot\": \"article_end\""));
+}
+
+#[tokio::test]
+async fn placements_in_bundles_are_checked_and_upserted() {
+    let app = TestApp::empty().await;
+    let bad = bundle(json!({
+        "promos": [promo("offer", "affiliate")],
+        "placements": [
+            {"promo": "nowhere", "slot": "sidebar"},
+            {"promo": "offer", "slot": "Side Bar", "priority": 5000},
+            {"promo": "offer", "slot": "sidebar"},
+            {"promo": "offer", "slot": "sidebar"}
+        ]
+    }));
+    let problems = problems_of(app.import(&bad.to_string()).await);
+    for expected in [
+        "placements[0].promo: unknown promo \"nowhere\"",
+        "placements[1].slot: \"Side Bar\" is not a slot name: use lowercase letters and digits joined by single underscores",
+        "placements[1].priority: must be a whole number from -1000 to 1000",
+        "placements[3]: this promo is placed in this slot for this tag more than once",
+    ] {
+        assert_has(&problems, expected);
+    }
+    assert_eq!(problems.lines().count(), 4, "{problems}");
+
+    let good = bundle(json!({
+        "promos": [promo("offer", "affiliate")],
+        "placements": [{"promo": "offer", "slot": "sidebar", "priority": 1}]
+    }));
+    let first = app.import(&good.to_string()).await.unwrap();
+    assert_eq!(first.created, 2);
+    assert_eq!(
+        app.data("/api/v1/placements/sidebar").await[0]["slug"],
+        "offer"
+    );
+    let again = app.import(&good.to_string()).await.unwrap();
+    assert_eq!((again.created, again.updated), (0, 0));
+    let mut moved = good.clone();
+    moved["placements"][0]["priority"] = json!(7);
+    let changed = app.import(&moved.to_string()).await.unwrap();
+    assert_eq!((changed.created, changed.updated), (0, 1));
 }
 
 #[tokio::test]
