@@ -145,6 +145,12 @@ async fn sample_blocks_have_the_right_kinds_perspectives_and_promo_rules() {
     assert_eq!(blocks[7]["kind"], "quiz");
     assert_eq!(blocks[7]["cta_label"], "Take the Free Quiz →");
     assert_ne!(blocks[7]["rel"], "sponsored nofollow");
+    // The sample also places the quiz in every article's sidebar.
+    assert_eq!(
+        article["placements"]["sidebar"][0]["slug"],
+        "attachment-style-quiz"
+    );
+    assert_eq!(article["placements"]["article_end"], serde_json::json!([]));
 }
 
 #[tokio::test]

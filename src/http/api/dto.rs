@@ -87,7 +87,7 @@ pub struct Article {
     pub blocks: Vec<Block>,
     /// Promos placed by marketers, per slot of the site (every slot has a key): the running
     /// promos placed for every article or for one of this article's tags, highest priority first.
-    #[schema(example = json!({"article_end": [], "sidebar": []}))]
+    #[schema(example = json!({"article_start": [], "article_end": [], "sidebar": []}))]
     pub placements: BTreeMap<String, Vec<PromoBlock>>,
 }
 
