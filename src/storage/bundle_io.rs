@@ -266,17 +266,7 @@ async fn upsert_promos<C: ConnectionTrait>(
                 ..Default::default()
             },
         };
-        row.kind = Set(p.kind.as_str().to_owned());
-        row.eyebrow = Set(p.eyebrow.clone());
-        row.title = Set(p.title.clone());
-        row.body = Set(p.body.clone());
-        row.icon = Set(p.icon.clone());
-        row.cta_label = Set(p.cta_label.clone());
-        row.target_url = Set(p.target_url.clone());
-        row.disclosure = Set(p.disclosure.clone());
-        row.starts_at = Set(p.starts_at);
-        row.ends_at = Set(p.ends_at);
-        row.paused = Set(p.paused);
+        set_promo_fields(&mut row, p);
         if existing.is_some() {
             row.update(db).await?;
             report.record(Outcome::Updated);
@@ -287,6 +277,21 @@ async fn upsert_promos<C: ConnectionTrait>(
         }
     }
     Ok(ids)
+}
+
+/// Copies every field of a promo but its slug into a row.
+pub(crate) fn set_promo_fields(row: &mut promo::ActiveModel, p: &Promo) {
+    row.kind = Set(p.kind.as_str().to_owned());
+    row.eyebrow = Set(p.eyebrow.clone());
+    row.title = Set(p.title.clone());
+    row.body = Set(p.body.clone());
+    row.icon = Set(p.icon.clone());
+    row.cta_label = Set(p.cta_label.clone());
+    row.target_url = Set(p.target_url.clone());
+    row.disclosure = Set(p.disclosure.clone());
+    row.starts_at = Set(p.starts_at);
+    row.ends_at = Set(p.ends_at);
+    row.paused = Set(p.paused);
 }
 
 /// Placements are identified by (promo, slot, tag): an import adds the missing ones and updates

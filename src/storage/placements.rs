@@ -2,7 +2,7 @@
 //! a schedule. Also the read behind `placements` in the public API: the running promos of each
 //! slot for a page's tags, and the next moment that answer changes by the clock alone.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
@@ -15,7 +15,7 @@ use crate::domain::publishing::promo_next_change;
 use crate::domain::timestamp::Timestamp;
 use crate::storage::content_write::{WriteError, known_tags};
 use crate::storage::entities::{promo, promo_placement};
-use crate::storage::public_read::{PromoView, TimeBound, promo_view};
+use crate::storage::public_read::{PromoView, TimeBound, promo_view, promos_by_id};
 use crate::storage::{StorageError, begin_snapshot, content_version};
 
 /// A stored placement and its id (for removing it).
@@ -158,17 +158,7 @@ pub async fn running(
         .all(&txn)
         .await?;
     let promo_ids: HashSet<i32> = rows.iter().map(|r| r.promo_id).collect();
-    let promos: HashMap<i32, promo::Model> = if promo_ids.is_empty() {
-        HashMap::new()
-    } else {
-        promo::Entity::find()
-            .filter(promo::Column::Id.is_in(promo_ids))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect()
-    };
+    let promos = promos_by_id(&txn, promo_ids.into_iter().collect()).await?;
     txn.commit().await?;
 
     let mut changes_at: Option<Timestamp> = None;

@@ -2,9 +2,12 @@
 //! bundles), pausing, duplicating, deleting only when no article uses them, the last link check,
 //! and the lookup behind tracked links. Every change readers could see bumps the content version.
 
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use crate::domain::bundle::Bundle;
@@ -12,7 +15,7 @@ use crate::domain::content::Promo;
 use crate::domain::promotions::PromoStatus;
 use crate::domain::rules::SLUG_MAX;
 use crate::domain::timestamp::Timestamp;
-use crate::storage::bundle_io::promo_from_row;
+use crate::storage::bundle_io::{promo_from_row, set_promo_fields};
 use crate::storage::content_write::{WriteError, articles_using, invalid, validate_in_context};
 use crate::storage::entities::{article_block, promo, promo_placement};
 use crate::storage::{StorageError, clicks, content_version};
@@ -42,6 +45,28 @@ pub async fn overview(
     recent_since: Timestamp,
 ) -> Result<Vec<PromoRow>, StorageError> {
     let totals = clicks::totals(db, recent_since).await?;
+    let used_by: HashMap<i32, u64> = count_by_promo(
+        article_block::Entity::find()
+            .select_only()
+            .column(article_block::Column::PromoId)
+            .column_as(
+                Expr::col(article_block::Column::ArticleId).count_distinct(),
+                "n",
+            )
+            .filter(article_block::Column::PromoId.is_not_null())
+            .group_by(article_block::Column::PromoId),
+        db,
+    )
+    .await?;
+    let placed: HashMap<i32, u64> = count_by_promo(
+        promo_placement::Entity::find()
+            .select_only()
+            .column(promo_placement::Column::PromoId)
+            .column_as(promo_placement::Column::Id.count(), "n")
+            .group_by(promo_placement::Column::PromoId),
+        db,
+    )
+    .await?;
     let mut rows = Vec::new();
     for p in promo::Entity::find()
         .order_by_asc(promo::Column::Title)
@@ -50,14 +75,8 @@ pub async fn overview(
         .await?
     {
         let (clicks, clicks_30d) = totals.get(&p.id).copied().unwrap_or_default();
-        let used_by = article_block::Entity::find()
-            .filter(article_block::Column::PromoId.eq(p.id))
-            .count(db)
-            .await?;
-        let placements = promo_placement::Entity::find()
-            .filter(promo_placement::Column::PromoId.eq(p.id))
-            .count(db)
-            .await?;
+        let used_by = used_by.get(&p.id).copied().unwrap_or(0);
+        let placements = placed.get(&p.id).copied().unwrap_or(0);
         rows.push(PromoRow {
             status: PromoStatus::at(p.paused, p.starts_at, p.ends_at, now),
             slug: p.slug,
@@ -74,6 +93,20 @@ pub async fn overview(
         });
     }
     Ok(rows)
+}
+
+/// Runs a `(promo id, count)` query into a map.
+async fn count_by_promo<E: EntityTrait>(
+    query: sea_orm::Select<E>,
+    db: &DatabaseConnection,
+) -> Result<HashMap<i32, u64>, StorageError> {
+    Ok(query
+        .into_tuple::<(Option<i32>, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(id, n)| Some((id?, u64::try_from(n).unwrap_or(0))))
+        .collect())
 }
 
 /// The result of the last link check.
@@ -174,17 +207,7 @@ pub async fn save(
         },
     };
     row.slug = Set(promo.slug.clone());
-    row.kind = Set(promo.kind.as_str().to_owned());
-    row.eyebrow = Set(promo.eyebrow.clone());
-    row.title = Set(promo.title.clone());
-    row.body = Set(promo.body.clone());
-    row.icon = Set(promo.icon.clone());
-    row.cta_label = Set(promo.cta_label.clone());
-    row.target_url = Set(promo.target_url.clone());
-    row.disclosure = Set(promo.disclosure.clone());
-    row.starts_at = Set(promo.starts_at);
-    row.ends_at = Set(promo.ends_at);
-    row.paused = Set(promo.paused);
+    set_promo_fields(&mut row, promo);
     row.updated_at = Set(now);
     if current.is_some() {
         row.update(&txn).await?;

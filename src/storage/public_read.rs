@@ -343,17 +343,7 @@ async fn resolve_article(
     };
     let lists = feeling_lists_by_id(&txn, list_ids, &perspectives).await?;
     let guides = step_guides_by_id(&txn, guide_ids, &perspectives).await?;
-    let promos: HashMap<i32, promo::Model> = if promo_ids.is_empty() {
-        HashMap::new()
-    } else {
-        promo::Entity::find()
-            .filter(promo::Column::Id.is_in(promo_ids))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect()
-    };
+    let promos = promos_by_id(&txn, promo_ids).await?;
     txn.commit().await?;
 
     let mut changes_at: Option<Timestamp> = None;
@@ -396,6 +386,23 @@ async fn resolve_article(
         },
         changes_at,
     }))
+}
+
+/// Promo rows by id (no query for none).
+pub(crate) async fn promos_by_id<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<i32>,
+) -> Result<HashMap<i32, promo::Model>, StorageError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(promo::Entity::find()
+        .filter(promo::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
 }
 
 pub(crate) fn promo_view(p: &promo::Model) -> Option<PromoView> {
