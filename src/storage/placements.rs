@@ -52,6 +52,46 @@ pub async fn of_promo(
         .collect())
 }
 
+/// One line of the placements overview.
+#[derive(Debug, Clone)]
+pub struct PlacementLine {
+    pub id: i32,
+    pub placement: Placement,
+    pub promo_title: String,
+    pub promo_status: PromoStatus,
+    /// Whether readers see it now (the promo runs and so does the placement).
+    pub live: bool,
+}
+
+/// Every placement, by slot, then priority (highest first), as frontends receive them.
+pub async fn overview(
+    db: &DatabaseConnection,
+    now: Timestamp,
+) -> Result<Vec<PlacementLine>, StorageError> {
+    let rows = promo_placement::Entity::find()
+        .order_by_asc(promo_placement::Column::Slot)
+        .order_by_desc(promo_placement::Column::Priority)
+        .order_by_asc(promo_placement::Column::Id)
+        .all(db)
+        .await?;
+    let promos = promos_by_id(db, rows.iter().map(|r| r.promo_id).collect()).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let promo = promos.get(&row.promo_id)?;
+            let promo_status = PromoStatus::at(promo.paused, promo.starts_at, promo.ends_at, now);
+            let placement = to_placement(row.clone(), &promo.slug);
+            Some(PlacementLine {
+                id: row.id,
+                live: promo_status == PromoStatus::Running && placement.is_running(now),
+                placement,
+                promo_title: promo.title.clone(),
+                promo_status,
+            })
+        })
+        .collect())
+}
+
 fn to_placement(row: promo_placement::Model, promo_slug: &str) -> Placement {
     Placement {
         promo: promo_slug.to_owned(),

@@ -108,6 +108,16 @@ async fn a_marketer_creates_a_promo_and_bad_input_is_refused_field_by_field() {
             }
         }
     }
+    // A date that cannot be read does not hide the other fields' problems.
+    let both = marketer
+        .submit(
+            "/admin/promos/new",
+            "/admin/promos/new",
+            &promo_form(&[("ends_at", "soon"), ("title", " ")]),
+        )
+        .await;
+    assert!(both.body.contains("id=\"error-ends_at\""));
+    assert!(both.body.contains("id=\"error-title\""));
     assert_eq!(promo_count(&app).await, before, "nothing was saved");
 
     let saved = marketer
@@ -373,6 +383,19 @@ async fn placements_are_added_from_the_promo_page_and_bad_ones_are_explained() {
     assert_eq!(placed[0]["slug"], "attachment-style-book");
     let shown = marketer.get(page).await;
     assert!(shown.body.contains("<code>article_end</code>"));
+
+    // The overview lists each slot in the order frontends receive it.
+    let overview = marketer.get("/admin/placements").await;
+    assert_eq!(overview.status, StatusCode::OK);
+    let slot = &overview.body[overview.body.find("id=\"slot-article_end\"").unwrap()..];
+    let slot = &slot[..slot.find("</section>").unwrap()];
+    assert!(slot.contains("attachment-style-book"), "{slot}");
+    assert!(slot.contains(">live<"));
+    let sidebar = &overview.body[overview.body.find("id=\"slot-sidebar\"").unwrap()..];
+    assert!(
+        sidebar.contains("attachment-style-quiz"),
+        "the sample's own placement"
+    );
 }
 
 #[tokio::test]

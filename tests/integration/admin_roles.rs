@@ -179,6 +179,12 @@ async fn every_admin_route_answers_each_role_as_the_table_says() {
         ),
         (
             "GET",
+            "/admin/placements".into(),
+            vec![],
+            [Redirect, Ok, Ok, Ok],
+        ),
+        (
+            "GET",
             "/admin/promos/new".into(),
             vec![],
             [Redirect, Forbidden, Ok, Ok],

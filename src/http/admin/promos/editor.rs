@@ -261,7 +261,10 @@ async fn submit(
     let outcome = if problems.is_empty() {
         promos::save(&app.db, original.as_deref(), &draft, app.clock.now()).await
     } else {
-        Err(WriteError::Invalid(Problems::new()))
+        // Nothing is saved, but every other field is still checked, so all problems show at once.
+        let mut others = Problems::new();
+        draft.validate("", &mut others);
+        Err(WriteError::Invalid(others))
     };
     match outcome {
         Ok(()) => {

@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod editor;
 pub mod list;
+pub mod overview;
 pub mod placements;
 pub mod report;
 
@@ -17,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/promos", get(list::list))
         .route("/admin/promos/report.csv", get(list::report_csv))
+        .route("/admin/placements", get(overview::placements))
         .route(
             "/admin/promos/new",
             get(editor::new_form).post(editor::create),
