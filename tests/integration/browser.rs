@@ -462,6 +462,29 @@ async fn a_marketer_creates_an_affiliate_promo_and_places_it_for_a_tag_in_a_brow
     )
     .await;
     screenshot(&client, "promo-placed").await;
+
+    // Three readers follow the link; the report counts them and draws the day.
+    let reader = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        reader
+            .get(app.url("/go/couples-counselling"))
+            .send()
+            .await
+            .expect("the redirect");
+    }
+    click_link(&client, "Clicks report").await;
+    wait_for_text(&client, "Clicks per day").await;
+    let total = find_soon(&client, Locator::Css("[data-total-clicks]"))
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(total, "3");
+    wait_for_element(&client, "svg.chart rect").await;
+    screenshot(&client, "promo-report").await;
     client.close().await.expect("close");
 
     let article = app
