@@ -178,33 +178,36 @@ async fn check_links_periodically(state: AppState, every: std::time::Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        let now = state.clock.now();
-        let targets = match storage::promos::link_targets(&state.db, now).await {
-            Ok(targets) => targets,
-            Err(error) => {
-                tracing::warn!(%error, "could not list promo links to check");
-                continue;
-            }
-        };
-        for (slug, url) in targets {
-            let report = state.links.check(&url).await;
-            if report.verdict.is_problem() {
-                tracing::warn!(%slug, verdict = %report.verdict, detail = %report.detail, "promo link problem");
-            }
-            let saved = storage::promos::record_link_check(
-                &state.db,
-                &slug,
-                report.verdict.as_str(),
-                report.status,
-                &report.detail,
-                state.clock.now(),
-            )
-            .await;
-            if let Err(error) = saved {
-                tracing::warn!(%slug, %error, "could not record a link check");
-            }
+        if let Err(error) = check_all_links(&state).await {
+            tracing::warn!(%error, "could not list promo links to check");
         }
     }
+}
+
+/// Checks the target of every promo that has not ended and records each outcome; returns how
+/// many were checked. A promo whose outcome cannot be recorded is logged and skipped.
+pub async fn check_all_links(state: &AppState) -> Result<usize, StorageError> {
+    let targets = storage::promos::link_targets(&state.db, state.clock.now()).await?;
+    let checked = targets.len();
+    for (slug, url) in targets {
+        let report = state.links.check(&url).await;
+        if report.verdict.is_problem() {
+            tracing::warn!(%slug, verdict = %report.verdict, detail = %report.detail, "promo link problem");
+        }
+        let saved = storage::promos::record_link_check(
+            &state.db,
+            &slug,
+            report.verdict.as_str(),
+            report.status,
+            &report.detail,
+            state.clock.now(),
+        )
+        .await;
+        if let Err(error) = saved {
+            tracing::warn!(%slug, %error, "could not record a link check");
+        }
+    }
+    Ok(checked)
 }
 
 async fn shutdown_signal() {

@@ -493,6 +493,42 @@ async fn link_checks_record_health_and_flag_problems_on_the_dashboard() {
 }
 
 #[tokio::test]
+async fn the_periodic_check_covers_every_promo_that_has_not_ended() {
+    let app = TestApp::start(Options {
+        allow_private_links: true,
+        ..Options::default()
+    })
+    .await;
+    let site = partner_site().await;
+    let mut fine = promo_json("fine", "book");
+    fine["target_url"] = json!(format!("{site}/fine"));
+    let mut gone = promo_json("gone", "book");
+    gone["target_url"] = json!(format!("{site}/gone"));
+    let mut ended = promo_json("ended", "book");
+    ended["target_url"] = json!(format!("{site}/gone"));
+    ended["ends_at"] = json!(hours_ago(1));
+    app.import_value(&bundle(json!({ "promos": [fine, gone, ended] })))
+        .await;
+    let checked = tether::app::check_all_links(&app.state).await.unwrap();
+    assert_eq!(checked, 2, "the ended promo is not checked");
+    let verdicts: Vec<(String, Option<String>)> = promo::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.slug, p.link_verdict))
+        .collect();
+    for (slug, verdict) in verdicts {
+        let expected = match slug.as_str() {
+            "fine" => Some("ok"),
+            "gone" => Some("broken"),
+            _ => None,
+        };
+        assert_eq!(verdict.as_deref(), expected, "{slug}");
+    }
+}
+
+#[tokio::test]
 async fn link_checks_never_reach_private_addresses_unless_allowed() {
     let app = TestApp::empty().await;
     let site = partner_site().await;
