@@ -1067,6 +1067,15 @@ pub async fn known_tags(db: &DatabaseConnection) -> Result<Vec<String>, StorageE
         .await?)
 }
 
+/// Whether some article has this tag.
+pub async fn tag_in_use(db: &DatabaseConnection, tag: &str) -> Result<bool, StorageError> {
+    Ok(article_tag::Entity::find()
+        .filter(article_tag::Column::Tag.eq(tag))
+        .count(db)
+        .await?
+        > 0)
+}
+
 /// Whether an article other than `except` already uses `slug`.
 pub async fn article_slug_taken(
     db: &DatabaseConnection,

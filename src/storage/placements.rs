@@ -11,12 +11,12 @@ use sea_orm::{
 
 use crate::domain::problems::Problems;
 use crate::domain::promotions::{Placement, PromoStatus};
-use crate::domain::publishing::promo_next_change;
+use crate::domain::publishing::{promo_is_running, promo_next_change};
 use crate::domain::timestamp::Timestamp;
-use crate::storage::content_write::{WriteError, known_tags};
-use crate::storage::entities::{promo, promo_placement};
+use crate::storage::content_write::{WriteError, tag_in_use};
+use crate::storage::entities::promo_placement;
 use crate::storage::public_read::{PromoView, TimeBound, promo_view, promos_by_id};
-use crate::storage::{StorageError, begin_snapshot, content_version};
+use crate::storage::{StorageError, begin_snapshot, content_version, promos};
 
 /// A stored placement and its id (for removing it).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -28,17 +28,11 @@ pub struct StoredPlacement {
 /// The placements of one promo, by slot then priority (highest first).
 pub async fn of_promo(
     db: &DatabaseConnection,
+    promo_id: i32,
     promo_slug: &str,
 ) -> Result<Vec<StoredPlacement>, StorageError> {
-    let Some(promo) = promo::Entity::find()
-        .filter(promo::Column::Slug.eq(promo_slug))
-        .one(db)
-        .await?
-    else {
-        return Ok(Vec::new());
-    };
     Ok(promo_placement::Entity::find()
-        .filter(promo_placement::Column::PromoId.eq(promo.id))
+        .filter(promo_placement::Column::PromoId.eq(promo_id))
         .order_by_asc(promo_placement::Column::Slot)
         .order_by_desc(promo_placement::Column::Priority)
         .order_by_asc(promo_placement::Column::Id)
@@ -47,7 +41,7 @@ pub async fn of_promo(
         .into_iter()
         .map(|row| StoredPlacement {
             id: row.id,
-            placement: to_placement(row, &promo.slug),
+            placement: to_placement(row, promo_slug),
         })
         .collect())
 }
@@ -115,7 +109,7 @@ pub async fn add(
     placement.validate("", Some(slots), &mut problems);
     if let Some(tag) = &placement.tag
         && problems.iter().all(|p| p.path != "tag")
-        && !known_tags(db).await?.contains(tag)
+        && !tag_in_use(db, tag).await?
     {
         problems.push(
             "tag",
@@ -126,11 +120,7 @@ pub async fn add(
         return Err(WriteError::Invalid(problems));
     }
     let txn = db.begin().await?;
-    let promo = promo::Entity::find()
-        .filter(promo::Column::Slug.eq(&placement.promo))
-        .one(&txn)
-        .await?
-        .ok_or(WriteError::NotFound)?;
+    let promo = promos::find(&txn, &placement.promo).await?;
     promo_placement::ActiveModel {
         promo_id: Set(promo.id),
         slot: Set(placement.slot.clone()),
@@ -151,11 +141,7 @@ pub async fn add(
 /// Removes one placement of a promo.
 pub async fn remove(db: &DatabaseConnection, promo_slug: &str, id: i32) -> Result<(), WriteError> {
     let txn = db.begin().await?;
-    let promo = promo::Entity::find()
-        .filter(promo::Column::Slug.eq(promo_slug))
-        .one(&txn)
-        .await?
-        .ok_or(WriteError::NotFound)?;
+    let promo = promos::find(&txn, promo_slug).await?;
     let deleted = promo_placement::Entity::delete_many()
         .filter(promo_placement::Column::Id.eq(id))
         .filter(promo_placement::Column::PromoId.eq(promo.id))
@@ -217,9 +203,9 @@ pub async fn running(
         }
         note_change(promo_next_change(row.starts_at, row.ends_at, now));
         note_change(promo_next_change(promo.starts_at, promo.ends_at, now));
-        let placement_runs = PromoStatus::at(false, row.starts_at, row.ends_at, now);
-        let promo_runs = PromoStatus::at(false, promo.starts_at, promo.ends_at, now);
-        if placement_runs != PromoStatus::Running || promo_runs != PromoStatus::Running {
+        if !promo_is_running(row.starts_at, row.ends_at, now)
+            || !promo_is_running(promo.starts_at, promo.ends_at, now)
+        {
             continue;
         }
         if !shown.insert((row.slot.clone(), promo.id)) {

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use crate::domain::bundle::Bundle;
@@ -126,15 +126,22 @@ pub struct StoredPromo {
     pub link: Option<LinkState>,
 }
 
+/// The promo row with this slug, if any.
+pub(crate) async fn by_slug<C: ConnectionTrait>(
+    db: &C,
+    slug: &str,
+) -> Result<Option<promo::Model>, DbErr> {
+    promo::Entity::find()
+        .filter(promo::Column::Slug.eq(slug))
+        .one(db)
+        .await
+}
+
 pub async fn load(
     db: &DatabaseConnection,
     slug: &str,
 ) -> Result<Option<StoredPromo>, StorageError> {
-    let Some(row) = promo::Entity::find()
-        .filter(promo::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-    else {
+    let Some(row) = by_slug(db, slug).await? else {
         return Ok(None);
     };
     let link = match (&row.link_verdict, row.link_checked_at) {
@@ -170,19 +177,10 @@ pub async fn save(
     };
     validate_in_context(&txn, &single, "promos[0]").await?;
     let current = match existing {
-        Some(slug) => Some(
-            promo::Entity::find()
-                .filter(promo::Column::Slug.eq(slug))
-                .one(&txn)
-                .await?
-                .ok_or(WriteError::NotFound)?,
-        ),
+        Some(slug) => Some(find(&txn, slug).await?),
         None => None,
     };
-    if let Some(clash) = promo::Entity::find()
-        .filter(promo::Column::Slug.eq(&promo.slug))
-        .one(&txn)
-        .await?
+    if let Some(clash) = by_slug(&txn, &promo.slug).await?
         && current.as_ref().is_none_or(|c| c.id != clash.id)
     {
         return Err(invalid(
@@ -237,12 +235,12 @@ pub async fn set_paused(
     Ok(())
 }
 
-async fn find<C: sea_orm::ConnectionTrait>(db: &C, slug: &str) -> Result<promo::Model, WriteError> {
-    promo::Entity::find()
-        .filter(promo::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-        .ok_or(WriteError::NotFound)
+/// The promo row with this slug, or [`WriteError::NotFound`].
+pub(crate) async fn find<C: ConnectionTrait>(
+    db: &C,
+    slug: &str,
+) -> Result<promo::Model, WriteError> {
+    by_slug(db, slug).await?.ok_or(WriteError::NotFound)
 }
 
 /// Copies a promo (not its placements or clicks) under a free slug `{slug}-copy`,
@@ -263,12 +261,7 @@ pub async fn duplicate(
         };
         let stem = row.slug[..row.slug.len().min(SLUG_MAX - suffix.len())].trim_end_matches('-');
         let next = format!("{stem}{suffix}");
-        let taken = promo::Entity::find()
-            .filter(promo::Column::Slug.eq(&next))
-            .count(&txn)
-            .await?
-            > 0;
-        if !taken {
+        if by_slug(&txn, &next).await?.is_none() {
             candidate = next;
             break;
         }
@@ -303,19 +296,12 @@ pub async fn duplicate(
     Ok(candidate)
 }
 
-/// Articles (slug, title) with a block showing this promo.
+/// Articles (slug, title) with a block showing the promo with this id.
 pub async fn users(
     db: &DatabaseConnection,
-    slug: &str,
+    promo_id: i32,
 ) -> Result<Vec<(String, String)>, StorageError> {
-    match promo::Entity::find()
-        .filter(promo::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-    {
-        Some(row) => Ok(articles_using(db, article_block::Column::PromoId, row.id).await?),
-        None => Ok(Vec::new()),
-    }
+    Ok(articles_using(db, article_block::Column::PromoId, promo_id).await?)
 }
 
 /// Deletes a promo no article shows; its placements and clicks go with it.
@@ -384,15 +370,11 @@ pub async fn redirect_target(
     db: &DatabaseConnection,
     slug: &str,
 ) -> Result<Option<RedirectTarget>, StorageError> {
-    Ok(promo::Entity::find()
-        .filter(promo::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-        .map(|p| RedirectTarget {
-            promo_id: p.id,
-            target_url: p.target_url,
-            paused: p.paused,
-            starts_at: p.starts_at,
-            ends_at: p.ends_at,
-        }))
+    Ok(by_slug(db, slug).await?.map(|p| RedirectTarget {
+        promo_id: p.id,
+        target_url: p.target_url,
+        paused: p.paused,
+        starts_at: p.starts_at,
+        ends_at: p.ends_at,
+    }))
 }

@@ -16,7 +16,7 @@ use tether::storage::entities::{promo, promo_placement};
 
 use crate::admin_support::{Browser, signed_in};
 use crate::fixtures::{bundle, hours_ago, promo as promo_json, ts};
-use crate::support::{Options, TestApp, now};
+use crate::support::{Options, TestApp, no_redirects, now};
 
 async fn promo_count(app: &TestApp) -> u64 {
     promo::Entity::find().count(&app.db).await.unwrap()
@@ -183,10 +183,7 @@ async fn editors_read_promos_but_cannot_change_them_or_download_reports() {
 #[tokio::test]
 async fn the_csv_report_counts_every_click() {
     let app = TestApp::with_sample().await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = no_redirects();
     for _ in 0..7 {
         client
             .get(app.url("/go/online-therapy"))
@@ -401,10 +398,7 @@ async fn placements_are_added_from_the_promo_page_and_bad_ones_are_explained() {
 #[tokio::test]
 async fn the_click_report_draws_days_and_names_the_referring_articles() {
     let app = TestApp::with_sample().await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = no_redirects();
     for _ in 0..3 {
         client
             .get(app.url("/go/online-therapy"))

@@ -16,7 +16,7 @@ use serde_json::json;
 use tether::domain::accounts::Role;
 
 use crate::admin_support::{PASSWORD, create_user};
-use crate::support::TestApp;
+use crate::support::{TestApp, no_redirects};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -464,10 +464,7 @@ async fn a_marketer_creates_an_affiliate_promo_and_places_it_for_a_tag_in_a_brow
     screenshot(&client, "promo-placed").await;
 
     // Three readers follow the link; the report counts them and draws the day.
-    let reader = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let reader = no_redirects();
     for _ in 0..3 {
         reader
             .get(app.url("/go/couples-counselling"))
@@ -499,10 +496,7 @@ async fn a_marketer_creates_an_affiliate_promo_and_places_it_for_a_tag_in_a_brow
         "Affiliate link: we may earn a commission."
     );
     assert_eq!(placed["url"], app.url("/go/couples-counselling"));
-    let redirect = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    let redirect = no_redirects()
         .get(app.url("/go/couples-counselling"))
         .send()
         .await

@@ -12,16 +12,9 @@ use tether::storage::placements;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::fixtures::{bundle, hours_ago, perspectives, promo as promo_json, ts};
-use crate::support::{Options, TestApp, now};
+use crate::support::{Options, TestApp, no_redirects, now};
 
 const TARGET: &str = "https://partner.example/therapy?ref=tether&utm_source=site";
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 /// One promo `therapy` with [`TARGET`], and two articles tagged `anxious` and `avoidant`.
 async fn app_with_promo() -> TestApp {

@@ -146,6 +146,14 @@ impl Drop for TestApp {
     }
 }
 
+/// A client that leaves redirects to the test, as readers' clicks on tracked links are checked.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client")
+}
+
 pub fn now() -> DateTime<Utc> {
     tether::domain::timestamp::normalize(Utc::now())
 }

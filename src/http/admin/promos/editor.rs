@@ -22,6 +22,7 @@ use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
 use crate::http::admin::session::{self, Authorized, ManagePromos, ReadPromos, SignedIn};
 use crate::storage::content_write::{WriteError, known_tags};
+use crate::storage::promos::StoredPromo;
 use crate::storage::{placements, promos, settings};
 
 /// The disclosure new affiliate promos start with: the admins' text, else the built-in one.
@@ -59,7 +60,8 @@ fn draft_from(fields: &Fields, paused: bool) -> (Promo, Problems) {
 
 /// What the editor page shows besides the form.
 struct Extras {
-    original: Option<String>,
+    /// The promo as stored, when the form edits one (not for a new promo).
+    stored: Option<StoredPromo>,
     unsaved: bool,
     kind_raw: Option<String>,
     starts_raw: Option<String>,
@@ -77,16 +79,14 @@ async fn editor(
     extras: Extras,
 ) -> Result<Response, AdminError> {
     let now = app.clock.now();
-    let (used_by, placed, link) = match extras.original.as_deref() {
-        Some(slug) => {
-            let stored = promos::load(&app.db, slug).await?;
-            (
-                promos::users(&app.db, slug).await?,
-                placements::of_promo(&app.db, slug).await?,
-                stored.and_then(|s| s.link),
-            )
-        }
-        None => (Vec::new(), Vec::new(), None),
+    let (used_by, placed, original, link) = match extras.stored {
+        Some(stored) => (
+            promos::users(&app.db, stored.id).await?,
+            placements::of_promo(&app.db, stored.id, &stored.promo.slug).await?,
+            Some(stored.promo.slug),
+            stored.link,
+        ),
+        None => (Vec::new(), Vec::new(), None, None),
     };
     let placed: Vec<Value> = placed
         .into_iter()
@@ -105,7 +105,7 @@ async fn editor(
         .collect();
     let status = PromoStatus::at(draft.paused, draft.starts_at, draft.ends_at, now);
     let values = context! {
-        original => extras.original.clone(),
+        original,
         promo => Value::from(minijinja::value::Serde(draft)),
         kind => extras.kind_raw.unwrap_or_else(|| draft.kind.as_str().to_owned()),
         starts_at => extras.starts_raw.unwrap_or_else(|| format_datetime(draft.starts_at)),
@@ -136,9 +136,27 @@ async fn editor(
         .into_response())
 }
 
-fn fresh(original: Option<&str>) -> Extras {
+/// The stored promo with this slug, or the 404 page.
+async fn load_or_404(app: &AppState, slug: &str) -> Result<StoredPromo, AdminError> {
+    promos::load(&app.db, slug)
+        .await?
+        .ok_or(AdminError::NotFound)
+}
+
+/// The page of a stored promo as it is, with `errors` (of an action, not of the form).
+async fn show(
+    app: &AppState,
+    who: &SignedIn,
+    stored: StoredPromo,
+    errors: &Problems,
+) -> Result<Response, AdminError> {
+    let draft = stored.promo.clone();
+    editor(app, who, &draft, errors, fresh(Some(stored))).await
+}
+
+fn fresh(stored: Option<StoredPromo>) -> Extras {
     Extras {
-        original: original.map(str::to_owned),
+        stored,
         unsaved: false,
         kind_raw: None,
         starts_raw: None,
@@ -156,9 +174,8 @@ pub async fn show_with_placement_problems(
     fields: &Fields,
     problems: &Problems,
 ) -> Result<Response, AdminError> {
-    let stored = promos::load(&app.db, slug)
-        .await?
-        .ok_or(AdminError::NotFound)?;
+    let stored = load_or_404(app, slug).await?;
+    let draft = stored.promo.clone();
     let extras = Extras {
         placement_draft: Some(context! {
             slot => fields.get("slot"),
@@ -168,9 +185,9 @@ pub async fn show_with_placement_problems(
             ends_at => fields.get("ends_at"),
         }),
         placement_errors: problems.clone(),
-        ..fresh(Some(slug))
+        ..fresh(Some(stored))
     };
-    editor(app, who, &stored.promo, &Problems::new(), extras).await
+    editor(app, who, &draft, &Problems::new(), extras).await
 }
 
 pub async fn new_form(
@@ -199,15 +216,11 @@ pub async fn edit_form(
     Authorized { who, .. }: Authorized<ReadPromos>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
-    let stored = promos::load(&app.db, &slug)
-        .await?
-        .ok_or(AdminError::NotFound)?;
-    editor(
+    show(
         &app,
         &who,
-        &stored.promo,
+        load_or_404(&app, &slug).await?,
         &Problems::new(),
-        fresh(Some(&slug)),
     )
     .await
 }
@@ -238,19 +251,15 @@ async fn submit(
     original: Option<String>,
     fields: Fields,
 ) -> Result<Response, AdminError> {
-    let paused = match original.as_deref() {
-        Some(slug) => {
-            promos::load(&app.db, slug)
-                .await?
-                .ok_or(AdminError::NotFound)?
-                .promo
-                .paused
-        }
-        None => false,
+    let stored = match original.as_deref() {
+        Some(slug) => Some(load_or_404(&app, slug).await?),
+        None => None,
     };
+    // Pausing has buttons of its own; the form keeps what is stored.
+    let paused = stored.as_ref().is_some_and(|s| s.promo.paused);
     let (draft, mut problems) = draft_from(&fields, paused);
     let extras = Extras {
-        original: original.clone(),
+        stored,
         unsaved: true,
         kind_raw: Some(fields.get("kind").to_owned()),
         starts_raw: Some(fields.get("starts_at").to_owned()),
@@ -359,10 +368,7 @@ pub async fn duplicate(
             Ok(Redirect::to(&format!("/admin/promos/{copy}")).into_response())
         }
         Err(WriteError::Invalid(problems)) => {
-            let stored = promos::load(&app.db, &slug)
-                .await?
-                .ok_or(AdminError::NotFound)?;
-            editor(&app, &who, &stored.promo, &problems, fresh(Some(&slug))).await
+            show(&app, &who, load_or_404(&app, &slug).await?, &problems).await
         }
         Err(other) => Err(other.into()),
     }
@@ -382,9 +388,6 @@ pub async fn delete(
             Ok(Redirect::to("/admin/promos").into_response())
         }
         Err(WriteError::InUse(users)) => {
-            let stored = promos::load(&app.db, &slug)
-                .await?
-                .ok_or(AdminError::NotFound)?;
             let mut problems = Problems::new();
             problems.push(
                 "delete",
@@ -393,7 +396,7 @@ pub async fn delete(
                     users.len()
                 ),
             );
-            editor(&app, &who, &stored.promo, &problems, fresh(Some(&slug))).await
+            show(&app, &who, load_or_404(&app, &slug).await?, &problems).await
         }
         Err(other) => Err(other.into()),
     }
@@ -406,9 +409,7 @@ pub async fn check_link(
     Path(slug): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AdminError> {
-    let stored = promos::load(&app.db, &slug)
-        .await?
-        .ok_or(AdminError::NotFound)?;
+    let stored = load_or_404(&app, &slug).await?;
     let report = app.links.check(&stored.promo.target_url).await;
     promos::record_link_check(
         &app.db,
