@@ -5,6 +5,7 @@ pub mod articles;
 pub mod feeling_lists;
 pub mod form;
 pub mod perspectives;
+pub mod reusable;
 pub mod step_guides;
 
 use axum::Router;

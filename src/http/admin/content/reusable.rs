@@ -1,0 +1,259 @@
+//! The screens feeling lists and step guides share: the list (with how many articles use each),
+//! the editor of ordered rows (add, move and remove are buttons that change the unsaved draft,
+//! so it works without JavaScript; only Save writes), and deletion only when no article uses the
+//! piece. What differs between the two kinds is stated once, in [`ReusablePiece`].
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{Value, context};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::domain::accounts::Permission;
+use crate::domain::problems::Problems;
+use crate::domain::timestamp::Timestamp;
+use crate::http::admin::audit::{self, Actor};
+use crate::http::admin::client::ClientAddr;
+use crate::http::admin::content::form::{Action, Fields};
+use crate::http::admin::content::{perspective_choices, usage};
+use crate::http::admin::csrf::CsrfForm;
+use crate::http::admin::error::AdminError;
+use crate::http::admin::render::{field_errors, page};
+use crate::http::admin::session::{self, Authorized, EditContent, ReadContent, SignedIn};
+use crate::storage::StorageError;
+use crate::storage::content_write::WriteError;
+
+/// A titled, slugged piece of content made of ordered rows, reusable by several articles.
+pub trait ReusablePiece: Serialize + Sized + Send + Sync + 'static {
+    /// Where its screens live, e.g. `/admin/feeling-lists`.
+    const PATH: &'static str;
+    const LIST_TEMPLATE: &'static str;
+    const EDIT_TEMPLATE: &'static str;
+    /// The name the editor template gives the draft (`list`, `guide`).
+    const DRAFT: &'static str;
+    /// The start of its audit actions (`feeling_list` for `feeling_list_created`, ...).
+    const AUDIT: &'static str;
+    /// For messages: "Feeling list", and the short "list".
+    const LABEL: &'static str;
+    const NOUN: &'static str;
+
+    fn slug(&self) -> &str;
+    fn title(&self) -> &str;
+    /// The form's draft, rows in the order shown.
+    fn from_fields(fields: &Fields) -> Self;
+    /// A new piece with one empty row; `first_perspective` is the site's first perspective key.
+    fn blank(first_perspective: String) -> Self;
+    fn add_row(&mut self);
+    /// Applies a move or removal to the rows; `true` if it changed them.
+    fn rearrange(&mut self, action: Action) -> bool;
+
+    /// Every piece: (slug, title, number of articles using it).
+    fn overview(
+        db: &DatabaseConnection,
+    ) -> impl Future<Output = Result<Vec<(String, String, usize)>, StorageError>> + Send;
+    fn load(
+        db: &DatabaseConnection,
+        slug: &str,
+    ) -> impl Future<Output = Result<Option<Self>, StorageError>> + Send;
+    /// Articles (slug, title) using the piece with this slug.
+    fn users(
+        db: &DatabaseConnection,
+        slug: &str,
+    ) -> impl Future<Output = Result<Vec<(String, String)>, StorageError>> + Send;
+    fn save(
+        db: &DatabaseConnection,
+        existing: Option<&str>,
+        piece: &Self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+    fn delete(
+        db: &DatabaseConnection,
+        slug: &str,
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+}
+
+pub fn routes<P: ReusablePiece>() -> Router<AppState> {
+    Router::new()
+        .route(P::PATH, get(list::<P>))
+        .route(
+            &format!("{}/new", P::PATH),
+            get(new_form::<P>).post(create::<P>),
+        )
+        .route(
+            &format!("{}/{{slug}}", P::PATH),
+            get(edit_form::<P>).post(update::<P>),
+        )
+        .route(&format!("{}/{{slug}}/delete", P::PATH), post(delete::<P>))
+}
+
+async fn list<P: ReusablePiece>(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ReadContent>,
+) -> Result<Response, AdminError> {
+    let lists: Vec<Value> = P::overview(&app.db)
+        .await?
+        .into_iter()
+        .map(|(slug, title, used)| context! { slug, title, used })
+        .collect();
+    let can_edit = who.can(Permission::EditContent);
+    Ok(page(
+        &who,
+        P::LIST_TEMPLATE,
+        P::PATH,
+        context! { lists, can_edit },
+    )
+    .await?
+    .into_response())
+}
+
+async fn editor<P: ReusablePiece>(
+    app: &AppState,
+    who: &SignedIn,
+    original: Option<&str>,
+    draft: &P,
+    errors: &Problems,
+    unsaved: bool,
+) -> Result<Response, AdminError> {
+    let used_by = match original {
+        Some(slug) => P::users(&app.db, slug).await?,
+        None => Vec::new(),
+    };
+    let values = context! {
+        original,
+        errors => field_errors(errors),
+        perspectives => perspective_choices(app).await?,
+        used_by => usage(&used_by),
+        unsaved,
+        can_edit => who.can(Permission::EditContent),
+    };
+    let draft = Value::from(BTreeMap::from([(
+        P::DRAFT,
+        Value::from(minijinja::value::Serde(draft)),
+    )]));
+    Ok(page(
+        who,
+        P::EDIT_TEMPLATE,
+        P::PATH,
+        context! { ..draft, ..values },
+    )
+    .await?
+    .into_response())
+}
+
+async fn new_form<P: ReusablePiece>(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<EditContent>,
+) -> Result<Response, AdminError> {
+    let first = perspective_choices(&app)
+        .await?
+        .first()
+        .and_then(|p| p.get_attr("key").ok())
+        .map(|k| k.to_string())
+        .unwrap_or_default();
+    editor(&app, &who, None, &P::blank(first), &Problems::new(), false).await
+}
+
+async fn edit_form<P: ReusablePiece>(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ReadContent>,
+    Path(slug): Path<String>,
+) -> Result<Response, AdminError> {
+    let piece = P::load(&app.db, &slug).await?.ok_or(AdminError::NotFound)?;
+    editor(&app, &who, Some(&slug), &piece, &Problems::new(), false).await
+}
+
+async fn create<P: ReusablePiece>(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<EditContent>,
+    ClientAddr(addr): ClientAddr,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, AdminError> {
+    submit::<P>(app, who, addr, None, Fields(fields)).await
+}
+
+async fn update<P: ReusablePiece>(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<EditContent>,
+    ClientAddr(addr): ClientAddr,
+    Path(slug): Path<String>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, AdminError> {
+    submit::<P>(app, who, addr, Some(slug), Fields(fields)).await
+}
+
+async fn submit<P: ReusablePiece>(
+    app: AppState,
+    who: SignedIn,
+    addr: String,
+    original: Option<String>,
+    fields: Fields,
+) -> Result<Response, AdminError> {
+    let mut draft = P::from_fields(&fields);
+    let action = fields.action();
+    let changed = if action == Action::Add {
+        draft.add_row();
+        true
+    } else {
+        draft.rearrange(action)
+    };
+    if changed {
+        let none = Problems::new();
+        return editor(&app, &who, original.as_deref(), &draft, &none, true).await;
+    }
+    match P::save(&app.db, original.as_deref(), &draft, app.clock.now()).await {
+        Ok(()) => {
+            let what = if original.is_some() {
+                format!("{}_updated", P::AUDIT)
+            } else {
+                format!("{}_created", P::AUDIT)
+            };
+            audit::record(&app, Actor::User(&who.user), &what, draft.slug(), &addr).await;
+            session::flash(&who.session, format!("Saved \"{}\".", draft.title())).await?;
+            Ok(Redirect::to(&format!("{}/{}", P::PATH, draft.slug())).into_response())
+        }
+        Err(WriteError::Invalid(problems)) => {
+            editor(&app, &who, original.as_deref(), &draft, &problems, true).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct Empty {}
+
+async fn delete<P: ReusablePiece>(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<EditContent>,
+    ClientAddr(addr): ClientAddr,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AdminError> {
+    match P::delete(&app.db, &slug).await {
+        Ok(()) => {
+            let what = format!("{}_deleted", P::AUDIT);
+            audit::record(&app, Actor::User(&who.user), &what, &slug, &addr).await;
+            session::flash(&who.session, format!("{} \"{slug}\" deleted.", P::LABEL)).await?;
+            Ok(Redirect::to(P::PATH).into_response())
+        }
+        Err(WriteError::InUse(users)) => {
+            let piece = P::load(&app.db, &slug).await?.ok_or(AdminError::NotFound)?;
+            let mut problems = Problems::new();
+            problems.push(
+                "delete",
+                format!(
+                    "this {} is used by {} article(s); remove it from them first",
+                    P::NOUN,
+                    users.len()
+                ),
+            );
+            editor(&app, &who, Some(&slug), &piece, &problems, false).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
