@@ -1,94 +1,29 @@
-//! The running application: shared state, start-up (migrate, sample content), and the server
-//! with graceful shutdown. `main` and the tests build Tether through the same functions here.
+//! Running Tether: start-up (connect, migrate, sample content), the server with graceful
+//! shutdown, and the background jobs (expired sessions, old content events, link checks).
 
 use std::net::SocketAddr;
-use std::ops::Deref;
 use std::sync::Arc;
 
-use axum::Router;
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_sessions::ExpiredDeletion;
 
-use crate::click_recorder::ClickRecorder;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::bundle::Bundle;
-use crate::link_health::{LinkCheckSettings, LinkChecker};
-use crate::read_cache::ReadCache;
+use crate::operations::{self, Actor, OpError};
+use crate::state::{AppState, LinkCheckerError};
 use crate::storage::sessions::DbSessionStore;
-use crate::storage::{self, StorageError, bundle_io};
+use crate::storage::{self, Patience, StorageError, Store};
 
 /// The sample bundle: the anxious–avoidant page, as shipped in the binary.
 pub const SAMPLE_BUNDLE: &str = include_str!("../sample-content/anxious-avoidant.json");
-
-/// Everything a handler may need, shared by all requests.
-pub struct App {
-    pub db: DatabaseConnection,
-    pub config: Config,
-    pub clock: Arc<dyn Clock>,
-    pub cache: ReadCache,
-    pub clicks: ClickRecorder,
-    pub links: LinkChecker,
-    preview_key: tokio::sync::OnceCell<Vec<u8>>,
-}
-
-impl App {
-    /// The key that signs preview links, read from the database once.
-    pub async fn preview_key(&self) -> Result<&[u8], StorageError> {
-        self.preview_key
-            .get_or_try_init(|| storage::settings::preview_signing_key(&self.db))
-            .await
-            .map(Vec::as_slice)
-    }
-}
-
-/// Cheap to clone; handlers take `State<AppState>`.
-#[derive(Clone)]
-pub struct AppState(Arc<App>);
-
-impl Deref for AppState {
-    type Target = App;
-
-    fn deref(&self) -> &App {
-        &self.0
-    }
-}
-
-impl AppState {
-    /// Must be called inside a Tokio runtime (the read cache and the click recorder start
-    /// tasks).
-    pub fn new(
-        db: DatabaseConnection,
-        config: Config,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, StartError> {
-        let links = LinkChecker::new(LinkCheckSettings {
-            allow_private: config.link_check_allow_private,
-            user_agent: format!("Tether link check (+{})", config.public_url),
-            ..LinkCheckSettings::default()
-        })
-        .map_err(|e| StartError::LinkChecker(e.to_string()))?;
-        let cache = ReadCache::new(db.clone(), config.read_cache_entries);
-        let clicks = ClickRecorder::start(db.clone());
-        Ok(Self(Arc::new(App {
-            db,
-            config,
-            clock,
-            cache,
-            clicks,
-            links,
-            preview_key: tokio::sync::OnceCell::new(),
-        })))
-    }
-}
 
 /// Why Tether could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
     Storage(#[from] StorageError),
-    #[error("the built-in sample bundle is invalid:\n{0}")]
+    #[error("the built-in sample bundle could not be loaded:\n{0}")]
     Sample(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -97,19 +32,24 @@ pub enum StartError {
     },
     #[error("server error: {0}")]
     Serve(std::io::Error),
-    #[error("cannot set up the link checker: {0}")]
-    LinkChecker(String),
+    #[error(transparent)]
+    LinkChecker(#[from] LinkCheckerError),
 }
 
-/// Connects, migrates, and loads the sample content into an empty database when configured to.
-pub async fn prepare_database(config: &Config) -> Result<DatabaseConnection, StartError> {
-    let db = storage::connect(&config.database_url).await?;
+/// Connects (waiting for a database that is still starting when `patience` says so),
+/// migrates, and loads the sample content into an empty database when configured to.
+pub async fn prepare_database(config: &Config, patience: Patience) -> Result<Store, StartError> {
+    let db = Store::new(storage::connect(&config.database_url, patience).await?);
     storage::migrate(&db).await?;
-    if config.sample_content && !storage::has_content(&db).await? {
+    if config.sample_content && !storage::has_content(db.conn()).await? {
         let bundle = Bundle::parse(SAMPLE_BUNDLE).map_err(|p| StartError::Sample(p.to_string()))?;
-        let report = bundle_io::import(&db, &bundle, SystemClock.now())
-            .await
-            .map_err(|e| StartError::Sample(e.to_string()))?;
+        let report =
+            operations::import::import(&db, &Actor::command_line(), bundle, SystemClock.now())
+                .await
+                .map_err(|e| match e {
+                    OpError::Invalid(problems) => StartError::Sample(problems.to_string()),
+                    other => StartError::Sample(other.to_string()),
+                })?;
         tracing::info!(
             created = report.created,
             "loaded the sample content into the empty database"
@@ -118,14 +58,9 @@ pub async fn prepare_database(config: &Config) -> Result<DatabaseConnection, Sta
     Ok(db)
 }
 
-/// The full router for a state.
-pub fn router(state: AppState) -> Router {
-    crate::http::router(state)
-}
-
 /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
 pub async fn serve(config: Config) -> Result<(), StartError> {
-    let db = prepare_database(&config).await?;
+    let db = prepare_database(&config, Patience::KeepTrying).await?;
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|source| StartError::Listen {
@@ -139,13 +74,18 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         "Tether is serving: API at {0}/api/v1/articles, docs at {0}/api/docs",
         config.public_url
     );
-    let cleanup = tokio::spawn(delete_expired_sessions(DbSessionStore::new(db.clone())));
+    let jobs = [
+        tokio::spawn(delete_expired_sessions(DbSessionStore::new(
+            db.conn().clone(),
+        ))),
+        tokio::spawn(prune_content_events(state.clone())),
+    ];
     let link_checks = config
         .link_check_interval
         .map(|every| tokio::spawn(check_links_periodically(state.clone(), every)));
     let served = axum::serve(
         listener,
-        router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+        crate::http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
@@ -153,11 +93,10 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     // Requests are finished: store the clicks they counted before the pool closes.
     state.clicks.shutdown().await;
     served?;
-    cleanup.abort();
-    if let Some(task) = link_checks {
-        task.abort();
+    for job in jobs.into_iter().chain(link_checks) {
+        job.abort();
     }
-    db.close().await.map_err(StorageError::from)?;
+    db.close().await?;
     tracing::info!("Tether stopped");
     Ok(())
 }
@@ -169,6 +108,20 @@ async fn delete_expired_sessions(store: DbSessionStore) {
         every.tick().await;
         if let Err(error) = store.delete_expired().await {
             tracing::warn!(%error, "could not delete expired sessions");
+        }
+    }
+}
+
+/// Deletes content events older than `TETHER_EVENTS_KEEP_DAYS`, every hour.
+async fn prune_content_events(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let before = state.clock.now() - state.config.events_kept;
+        match storage::events::prune(&state.db, before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "deleted old content events"),
+            Err(error) => tracing::warn!(%error, "could not delete old content events"),
         }
     }
 }

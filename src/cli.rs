@@ -11,9 +11,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::accounts::{NewUser, Role};
 use crate::domain::bundle::Bundle;
-use crate::domain::passwords;
-use crate::storage::accounts::{self, AccountError, AuditEntry, UserRecord};
-use crate::storage::{self, bundle_io};
+use crate::operations::{self, Actor, OpError};
+use crate::storage::{self, Patience, Store};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -96,12 +95,12 @@ pub async fn run() -> ExitCode {
     }
 }
 
-async fn connect_migrated(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
-    let db = storage::connect(&config.database_url)
+async fn connect_migrated(config: &Config) -> Result<Store, String> {
+    let db = storage::connect(&config.database_url, Patience::COMMAND)
         .await
         .map_err(|e| e.to_string())?;
     storage::migrate(&db).await.map_err(|e| e.to_string())?;
-    Ok(db)
+    Ok(Store::new(db))
 }
 
 async fn migrate(config: &Config) -> Result<(), String> {
@@ -118,8 +117,12 @@ async fn import(config: &Config, file: &std::path::Path) -> Result<(), String> {
         std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?
     };
     let bundle = Bundle::parse(&text).map_err(|problems| problem_list(&problems))?;
+    drop(text);
     let db = connect_migrated(config).await?;
-    match bundle_io::import(&db, &bundle, SystemClock.now()).await {
+    let imported =
+        operations::import::import(&db, &Actor::command_line(), bundle, SystemClock.now()).await;
+    db.close().await.map_err(|e| e.to_string())?;
+    match imported {
         Ok(report) => {
             eprintln!(
                 "imported {}: {} created, {} updated, {} unchanged",
@@ -130,8 +133,8 @@ async fn import(config: &Config, file: &std::path::Path) -> Result<(), String> {
             );
             Ok(())
         }
-        Err(bundle_io::ImportError::Invalid(problems)) => Err(problem_list(&problems)),
-        Err(bundle_io::ImportError::Storage(e)) => Err(e.to_string()),
+        Err(OpError::Invalid(problems)) => Err(problem_list(&problems)),
+        Err(other) => Err(format!("the bundle was not imported: {other}")),
     }
 }
 
@@ -150,7 +153,7 @@ fn problem_list(problems: &crate::domain::problems::Problems) -> String {
 
 async fn export(config: &Config, out: Option<&std::path::Path>) -> Result<(), String> {
     let db = connect_migrated(config).await?;
-    let json = bundle_io::export(&db)
+    let json = storage::bundle::export(&db, SystemClock.now())
         .await
         .map_err(|e| e.to_string())?
         .to_json();
@@ -179,12 +182,11 @@ async fn create_user(
     let display_name = name
         .map(str::to_owned)
         .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
-    let password = read_password()?;
     let new_user = NewUser {
         email: email.to_owned(),
         display_name,
         role,
-        password,
+        password: read_password()?,
     };
     new_user.validate().map_err(|problems| {
         problems
@@ -194,36 +196,19 @@ async fn create_user(
             .join("\n")
     })?;
     let db = connect_migrated(config).await?;
-    let password = new_user.password.clone();
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-    let record = UserRecord {
-        email: &new_user.email,
-        display_name: &new_user.display_name,
-        role,
-        password_hash: hash,
-    };
-    let user = accounts::create_user(&db, record, SystemClock.now())
+    let user = operations::users::create(&db, &Actor::command_line(), new_user, SystemClock.now())
         .await
         .map_err(|e| match e {
-            AccountError::EmailTaken => format!(
-                "a user with the email {} already exists",
-                new_user.email.trim()
-            ),
+            OpError::Invalid(problems) => problems
+                .iter()
+                .map(|p| match p.path.as_str() {
+                    "email" => format!("a user with the email {} already exists", email.trim()),
+                    _ => p.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
             other => other.to_string(),
         })?;
-    let entry = AuditEntry {
-        user_id: Some(user.id),
-        actor: "command line",
-        action: "user_created",
-        subject: &format!("{} as {}", user.email, user.role),
-        client_addr: "local",
-    };
-    accounts::record_event(&db, entry, SystemClock.now())
-        .await
-        .map_err(|e| e.to_string())?;
     eprintln!(
         "created {} ({}) as {}",
         user.email,

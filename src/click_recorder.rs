@@ -7,10 +7,10 @@
 
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::storage::Store;
 use crate::storage::clicks::{self, PendingClick};
 
 /// Clicks stored per write at most; more waiting triggers an early write.
@@ -31,7 +31,7 @@ pub struct ClickRecorder {
 
 impl ClickRecorder {
     /// Starts the writer task; must be called inside a Tokio runtime.
-    pub fn start(db: DatabaseConnection) -> Self {
+    pub fn start(db: Store) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
         let task = tokio::spawn(write_batches(db, receiver));
         Self {
@@ -69,7 +69,7 @@ impl ClickRecorder {
     }
 }
 
-async fn write_batches(db: DatabaseConnection, mut inbox: mpsc::UnboundedReceiver<Message>) {
+async fn write_batches(db: Store, mut inbox: mpsc::UnboundedReceiver<Message>) {
     let mut pending: Vec<PendingClick> = Vec::new();
     let mut tick = tokio::time::interval(FLUSH_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -112,11 +112,11 @@ async fn write_batches(db: DatabaseConnection, mut inbox: mpsc::UnboundedReceive
 
 /// Writes `pending` in batches; on failure keeps what was not written and retries up to
 /// `attempts` times in all.
-async fn write(db: &DatabaseConnection, pending: &mut Vec<PendingClick>, attempts: u32) {
+async fn write(db: &Store, pending: &mut Vec<PendingClick>, attempts: u32) {
     let mut attempt = 0;
     while !pending.is_empty() {
         let take = pending.len().min(BATCH_MAX);
-        match clicks::store(db, &pending[..take]).await {
+        match clicks::store(db, pending[..take].to_vec()).await {
             Ok(()) => {
                 pending.drain(..take);
             }

@@ -38,6 +38,8 @@ pub struct Config {
     /// How often every promo's target is checked in the background
     /// (`TETHER_LINK_CHECK_INTERVAL_MINUTES`; 0, the default, turns it off).
     pub link_check_interval: Option<std::time::Duration>,
+    /// How long content events are kept (`TETHER_EVENTS_KEEP_DAYS`, default 30).
+    pub events_kept: chrono::Duration,
     /// Let link checks reach private and loopback addresses (`TETHER_LINK_CHECK_ALLOW_PRIVATE`;
     /// only for intranet targets: the check is a server-side request).
     pub link_check_allow_private: bool,
@@ -130,6 +132,14 @@ impl Config {
             0,
         )?;
         Ok(Config {
+            events_kept: chrono::Duration::days(positive(
+                "TETHER_EVENTS_KEEP_DAYS",
+                parse_number(
+                    "TETHER_EVENTS_KEEP_DAYS",
+                    get("TETHER_EVENTS_KEEP_DAYS"),
+                    30,
+                )?,
+            )?),
             promo_slots,
             link_check_interval: (interval_minutes > 0)
                 .then(|| std::time::Duration::from_secs(interval_minutes.saturating_mul(60))),

@@ -35,7 +35,7 @@ document.addEventListener("DOMContentLoaded", () => {
     render();
   }
 
-  // Promo editor: the preview follows the form as it is typed; choosing "affiliate" fills in the
+  // Promo editor: the preview follows the form as it is typed; choosing a kind that needs a disclosure fills in the
   // site's default disclosure when the field is empty.
   for (const form of document.querySelectorAll("form[data-promo-form]")) {
     const preview = document.querySelector("[data-promo-preview]");
@@ -50,15 +50,17 @@ document.addEventListener("DOMContentLoaded", () => {
         target.textContent = value;
         target.hidden = value === "" && target.dataset.preview !== "title";
       }
-      const affiliate = kind && kind.value === "affiliate";
+      // What each kind means (its rel, whether it needs a disclosure) comes from the server.
+      const chosen = kind && kind.selectedOptions[0];
+      const needsDisclosure = Boolean(chosen && "needsDisclosure" in chosen.dataset);
       preview.className = `promo promo-${kind ? kind.value : ""}`;
-      const rel = affiliate ? "sponsored nofollow" : "noopener";
+      const rel = chosen ? chosen.dataset.rel : "";
       const link = preview.querySelector("a[data-preview]");
       if (link) link.rel = rel;
       const relText = document.querySelector("[data-preview-rel]");
       if (relText) relText.textContent = rel;
       const missing = preview.querySelector("[data-disclosure-missing]");
-      if (missing) missing.hidden = !(affiliate && field("disclosure").value.trim() === "");
+      if (missing) missing.hidden = !(needsDisclosure && field("disclosure").value.trim() === "");
       const url = document.querySelector("[data-preview-url]");
       const slug = field("slug");
       if (url && slug) url.textContent = url.textContent.replace(/\/go\/[^/]*$/, `/go/${slug.value.trim()}`);
@@ -66,7 +68,9 @@ document.addEventListener("DOMContentLoaded", () => {
     if (kind) {
       kind.addEventListener("change", () => {
         const disclosure = field("disclosure");
-        if (kind.value === "affiliate" && disclosure && disclosure.value.trim() === "") {
+        const chosen = kind.selectedOptions[0];
+        const needsDisclosure = Boolean(chosen && "needsDisclosure" in chosen.dataset);
+        if (needsDisclosure && disclosure && disclosure.value.trim() === "") {
           disclosure.value = kind.dataset.defaultDisclosure || "";
         }
         update();

@@ -10,6 +10,7 @@ mod m20261125_000001_content;
 mod m20261125_000002_accounts;
 mod m20261125_000003_revisions;
 mod m20261125_000004_promotions;
+mod m20261130_000005_content_events;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_accounts::Migration),
             Box::new(m20261125_000003_revisions::Migration),
             Box::new(m20261125_000004_promotions::Migration),
+            Box::new(m20261130_000005_content_events::Migration),
         ]
     }
 }

@@ -2,8 +2,6 @@
 //!
 //! Authorization asks [`Role::can`]; nothing else decides who may do what.
 
-use serde::{Deserialize, Serialize};
-
 use crate::domain::problems::Problems;
 
 pub const PASSWORD_MIN_CHARS: usize = 12;
@@ -11,12 +9,13 @@ pub const PASSWORD_MAX_CHARS: usize = 128;
 pub const EMAIL_MAX: usize = 254;
 pub const DISPLAY_NAME_MAX: usize = 120;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Admin,
-    Editor,
-    Marketer,
+word_enum! {
+    /// What a signed-in person is; [`Role::can`] says what each may do.
+    pub enum Role {
+        Admin = "admin",
+        Editor = "editor",
+        Marketer = "marketer",
+    }
 }
 
 /// Something a signed-in person may or may not do.
@@ -39,26 +38,12 @@ pub enum Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Editor, Role::Marketer];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Editor => "editor",
-            Role::Marketer => "marketer",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Role::Admin => "Admin",
             Role::Editor => "Editor",
             Role::Marketer => "Marketer",
         }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == text)
     }
 
     /// The one table of who may do what.
@@ -144,6 +129,12 @@ impl NewUser {
     }
 }
 
+/// The last active admin may not stop being one: may the user `target` stop being an active
+/// admin (`stays_admin` false), when `admins` are the active admins now?
+pub fn may_leave_admins(target: i32, admins: &[i32], stays_admin: bool) -> bool {
+    stays_admin || !admins.contains(&target) || admins.iter().any(|id| *id != target)
+}
+
 /// Sign-in throttling: at most this many failures in the window, per client address, and per
 /// account for addresses that already failed on it.
 pub mod throttle {
@@ -169,6 +160,17 @@ mod tests {
         assert!(Role::Marketer.can(Permission::ManagePromos));
         assert!(!Role::Marketer.can(Permission::EditContent));
         assert!(Role::Marketer.can(Permission::ReadContent));
+    }
+
+    #[test]
+    fn the_last_admin_stays() {
+        assert!(!may_leave_admins(1, &[1], false));
+        assert!(may_leave_admins(1, &[1], true));
+        assert!(may_leave_admins(1, &[1, 2], false));
+        assert!(
+            may_leave_admins(3, &[1], false),
+            "not an admin: nothing to keep"
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@ use serde_json::Value;
 use crate::domain::content::{Article, Block, FeelingList, Perspective, Promo, StepGuide};
 use crate::domain::problems::{Problems, join};
 use crate::domain::promotions::Placement;
+use crate::domain::publishing::check_publishing;
+use crate::domain::timestamp::Timestamp;
 
 pub const BUNDLE_VERSION: u64 = 1;
 
@@ -43,6 +45,14 @@ pub struct KnownSlugs {
 }
 
 impl Bundle {
+    /// A bundle of the current version holding nothing.
+    pub fn empty() -> Bundle {
+        Bundle {
+            version: BUNDLE_VERSION,
+            ..Bundle::default()
+        }
+    }
+
     /// Parses bundle JSON, reporting malformed JSON with its line and column, and every
     /// structural problem (unknown field, wrong type, missing field) with its JSON path.
     pub fn parse(json: &str) -> Result<Bundle, Problems> {
@@ -100,9 +110,10 @@ impl Bundle {
         problems.into_result().map(|()| bundle)
     }
 
-    /// Checks every entity's own rules, slugs that appear twice, and that every reference names a
-    /// perspective, feeling list, step guide or promo in this bundle or already stored.
-    pub fn validate(&self, stored: &KnownSlugs) -> Result<(), Problems> {
+    /// Checks every entity's own rules, the publishing rules at `now`, slugs that appear twice,
+    /// and that every reference names a perspective, feeling list, step guide or promo in this
+    /// bundle or already stored.
+    pub fn validate(&self, stored: &KnownSlugs, now: Timestamp) -> Result<(), Problems> {
         let mut problems = Problems::new();
 
         let perspectives = unique_keys(
@@ -174,6 +185,7 @@ impl Bundle {
         for (i, article) in self.articles.iter().enumerate() {
             let path = format!("articles[{i}]");
             article.validate(&path, &mut problems);
+            check_publishing(article, now, &path, &mut problems);
             for (j, block) in article.blocks.iter().enumerate() {
                 let (known, stored_set, what, reference) = match block {
                     Block::Text { .. } => continue,
@@ -314,7 +326,7 @@ mod tests {
             "blocks": [{"type": "text", "body": "hi"}, {"type": "feelings", "ref": "x"}]}]}"#;
         let bundle = Bundle::parse(json).unwrap();
         let text = bundle
-            .validate(&KnownSlugs::default())
+            .validate(&KnownSlugs::default(), chrono::Utc::now())
             .unwrap_err()
             .to_string();
         assert_eq!(

@@ -35,29 +35,13 @@ impl Perspective {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PromoKind {
-    Affiliate,
-    Book,
-    Quiz,
-    Cta,
-}
-
-impl PromoKind {
-    pub const ALL: [PromoKind; 4] = [Self::Affiliate, Self::Book, Self::Quiz, Self::Cta];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Affiliate => "affiliate",
-            Self::Book => "book",
-            Self::Quiz => "quiz",
-            Self::Cta => "cta",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == text)
+word_enum! {
+    /// What a promo offers; affiliate offers must carry a disclosure.
+    pub enum PromoKind {
+        Affiliate = "affiliate",
+        Book = "book",
+        Quiz = "quiz",
+        Cta = "cta",
     }
 }
 
@@ -124,7 +108,7 @@ impl Promo {
             Some(text) if !text.trim().is_empty() => {
                 rules::check_max_len(problems, &disclosure_path, text, SHORT_TEXT_MAX)
             }
-            _ if self.kind == PromoKind::Affiliate => problems.push(
+            _ if crate::domain::promotions::needs_disclosure(self.kind) => problems.push(
                 disclosure_path,
                 "an affiliate promo must have a disclosure that readers are shown",
             ),
@@ -135,6 +119,80 @@ impl Promo {
             && ends <= starts
         {
             problems.push(join(path, "ends_at"), "must be later than starts_at");
+        }
+    }
+}
+
+/// A titled, slugged piece that articles show as a block and that also stands on its own in the
+/// API: a feeling list or a step guide. What the two share is said once, here.
+pub trait Piece: Clone + PartialEq + Send + Sync + 'static {
+    /// For messages: "feeling list".
+    const NOUN: &'static str;
+    /// For names (audit actions such as `feeling_list_created`): `feeling_list`.
+    const NAME: &'static str;
+    /// The bundle's list of them: `feeling_lists`.
+    const BUNDLE_KEY: &'static str;
+    /// The event a change to one records.
+    const EVENT: crate::domain::events::EventKind;
+
+    fn slug(&self) -> &str;
+    fn title(&self) -> &str;
+    /// Its own public API path.
+    fn api_path(slug: &str) -> String;
+    /// A bundle holding only this piece, to check it as an import would.
+    fn alone_in_bundle(self) -> crate::domain::bundle::Bundle;
+}
+
+impl Piece for FeelingList {
+    const NOUN: &'static str = "feeling list";
+    const NAME: &'static str = "feeling_list";
+    const BUNDLE_KEY: &'static str = "feeling_lists";
+    const EVENT: crate::domain::events::EventKind =
+        crate::domain::events::EventKind::FeelingListUpdated;
+
+    fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn api_path(slug: &str) -> String {
+        crate::domain::events::paths::feeling_list(slug)
+    }
+
+    fn alone_in_bundle(self) -> crate::domain::bundle::Bundle {
+        crate::domain::bundle::Bundle {
+            feeling_lists: vec![self],
+            ..crate::domain::bundle::Bundle::empty()
+        }
+    }
+}
+
+impl Piece for StepGuide {
+    const NOUN: &'static str = "step guide";
+    const NAME: &'static str = "step_guide";
+    const BUNDLE_KEY: &'static str = "step_guides";
+    const EVENT: crate::domain::events::EventKind =
+        crate::domain::events::EventKind::StepGuideUpdated;
+
+    fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn api_path(slug: &str) -> String {
+        crate::domain::events::paths::step_guide(slug)
+    }
+
+    fn alone_in_bundle(self) -> crate::domain::bundle::Bundle {
+        crate::domain::bundle::Bundle {
+            step_guides: vec![self],
+            ..crate::domain::bundle::Bundle::empty()
         }
     }
 }
@@ -216,34 +274,13 @@ impl StepGuide {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ArticleStatus {
-    Draft,
-    Published,
-    Scheduled,
-    Archived,
-}
-
-impl ArticleStatus {
-    pub const ALL: [ArticleStatus; 4] = [
-        Self::Draft,
-        Self::Published,
-        Self::Scheduled,
-        Self::Archived,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-            Self::Scheduled => "scheduled",
-            Self::Archived => "archived",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
+word_enum! {
+    /// Where an article stands in its workflow (see [`crate::domain::publishing`]).
+    pub enum ArticleStatus {
+        Draft = "draft",
+        Published = "published",
+        Scheduled = "scheduled",
+        Archived = "archived",
     }
 }
 
@@ -270,13 +307,33 @@ pub enum Block {
     },
 }
 
+word_enum! {
+    /// What a block is, as stored beside it.
+    pub enum BlockKind {
+        Text = "text",
+        Feelings = "feelings",
+        Steps = "steps",
+        Promo = "promo",
+    }
+}
+
 impl Block {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> BlockKind {
         match self {
-            Self::Text { .. } => "text",
-            Self::Feelings { .. } => "feelings",
-            Self::Steps { .. } => "steps",
-            Self::Promo { .. } => "promo",
+            Self::Text { .. } => BlockKind::Text,
+            Self::Feelings { .. } => BlockKind::Feelings,
+            Self::Steps { .. } => BlockKind::Steps,
+            Self::Promo { .. } => BlockKind::Promo,
+        }
+    }
+
+    /// The slug a feelings, steps or promo block refers to.
+    pub fn reference(&self) -> Option<&str> {
+        match self {
+            Self::Text { .. } => None,
+            Self::Feelings { reference }
+            | Self::Steps { reference }
+            | Self::Promo { reference } => Some(reference),
         }
     }
 }
@@ -301,6 +358,8 @@ pub struct Article {
 }
 
 impl Article {
+    /// Checks the article's own fields. The publishing rules, which depend on the time, are
+    /// [`crate::domain::publishing::check_publishing`].
     pub fn validate(&self, path: &str, problems: &mut Problems) {
         rules::check_slug(problems, &join(path, "slug"), &self.slug);
         rules::check_required(problems, &join(path, "title"), &self.title, TITLE_MAX);
@@ -316,19 +375,6 @@ impl Article {
             self.summary.as_deref(),
             SUMMARY_MAX,
         );
-        if matches!(
-            self.status,
-            ArticleStatus::Published | ArticleStatus::Scheduled
-        ) && self.published_at.is_none()
-        {
-            problems.push(
-                join(path, "published_at"),
-                format!(
-                    "a {} article needs a published_at time",
-                    self.status.as_str()
-                ),
-            );
-        }
         check_count(
             problems,
             &join(path, "tags"),

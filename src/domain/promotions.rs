@@ -1,12 +1,15 @@
-//! Promotion rules: a promo's status, placements into named slots (validation, which ones run),
-//! which requests count as clicks, and where a click came from.
+//! Promotion rules: a promo's status and whether readers see it, placements into named slots
+//! (validation, which ones run), how promo links are marked, which requests count as clicks, and
+//! where a click came from.
 //!
 //! Like publishing, everything here follows the clock at request time; no job flips a status.
+//! [`promo_shows`] is the one answer to "do readers see this promo now": articles, placements,
+//! the promo's own API path and its tracked link all ask it.
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::content::PromoKind;
 use crate::domain::problems::{Problems, join};
-use crate::domain::publishing::promo_is_running;
 use crate::domain::rules;
 use crate::domain::timestamp::{self, Timestamp};
 
@@ -17,32 +20,17 @@ pub const PRIORITY_RANGE: std::ops::RangeInclusive<i32> = -1000..=1000;
 pub const DEFAULT_DISCLOSURE: &str =
     "Affiliate link — we may earn a commission at no extra cost to you.";
 
-/// Where a promo stands at a moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PromoStatus {
-    Running,
-    Scheduled,
-    Expired,
-    Paused,
+word_enum! {
+    /// Where a promo stands at a moment.
+    pub enum PromoStatus {
+        Running = "running",
+        Scheduled = "scheduled",
+        Expired = "expired",
+        Paused = "paused",
+    }
 }
 
 impl PromoStatus {
-    pub const ALL: [PromoStatus; 4] = [Self::Running, Self::Scheduled, Self::Expired, Self::Paused];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Running => "running",
-            Self::Scheduled => "scheduled",
-            Self::Expired => "expired",
-            Self::Paused => "paused",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
     /// Paused wins over the schedule; an ended promo is expired even if it was paused.
     pub fn at(
         paused: bool,
@@ -60,6 +48,57 @@ impl PromoStatus {
             Self::Running
         }
     }
+
+    /// Whether readers see a promo in this state.
+    pub fn shows(self) -> bool {
+        self == Self::Running
+    }
+}
+
+/// Whether readers see a promo now (inside its window and not paused).
+pub fn promo_shows(
+    paused: bool,
+    starts_at: Option<Timestamp>,
+    ends_at: Option<Timestamp>,
+    now: Timestamp,
+) -> bool {
+    PromoStatus::at(paused, starts_at, ends_at, now).shows()
+}
+
+/// A window runs from `starts_at` (inclusive) until `ends_at` (exclusive); open ends are
+/// unbounded. Promos and placements both have one.
+pub fn window_is_open(
+    starts_at: Option<Timestamp>,
+    ends_at: Option<Timestamp>,
+    now: Timestamp,
+) -> bool {
+    starts_at.is_none_or(|s| s <= now) && ends_at.is_none_or(|e| now < e)
+}
+
+/// The next moment after `now` at which a window opens or closes.
+pub fn window_next_change(
+    starts_at: Option<Timestamp>,
+    ends_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    [starts_at, ends_at]
+        .into_iter()
+        .flatten()
+        .filter(|t| *t > now)
+        .min()
+}
+
+/// The `rel` attribute a frontend must put on a promo's link: affiliate links are sponsored.
+pub fn promo_link_rel(kind: PromoKind) -> &'static str {
+    match kind {
+        PromoKind::Affiliate => "sponsored nofollow",
+        PromoKind::Book | PromoKind::Quiz | PromoKind::Cta => "noopener",
+    }
+}
+
+/// Whether a promo of this kind must carry a disclosure readers are shown.
+pub fn needs_disclosure(kind: PromoKind) -> bool {
+    kind == PromoKind::Affiliate
 }
 
 /// A slot name: lowercase letters, digits and single underscores (`article_end`).
@@ -143,8 +182,10 @@ impl Placement {
         self.tag.as_ref().is_none_or(|t| tags.contains(t))
     }
 
+    /// Whether the placement's own window is open (readers see it only while its promo shows
+    /// too).
     pub fn is_running(&self, now: Timestamp) -> bool {
-        promo_is_running(self.starts_at, self.ends_at, now)
+        window_is_open(self.starts_at, self.ends_at, now)
     }
 }
 
@@ -219,6 +260,32 @@ mod tests {
             PromoStatus::at(false, None, Some(now), now),
             PromoStatus::Expired
         );
+    }
+
+    #[test]
+    fn windows_are_half_open() {
+        let now = Utc::now();
+        assert!(window_is_open(None, None, now));
+        assert!(window_is_open(Some(now), None, now));
+        assert!(!window_is_open(None, Some(now), now));
+        assert!(!window_is_open(Some(now + Duration::seconds(1)), None, now));
+        assert_eq!(
+            window_next_change(
+                Some(now - Duration::days(1)),
+                Some(now + Duration::days(1)),
+                now
+            ),
+            Some(now + Duration::days(1))
+        );
+        assert!(promo_shows(false, None, None, now));
+        assert!(!promo_shows(true, None, None, now));
+        assert!(!promo_shows(
+            false,
+            Some(now + Duration::days(1)),
+            None,
+            now
+        ));
+        assert!(!promo_shows(false, None, Some(now), now));
     }
 
     #[test]

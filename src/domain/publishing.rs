@@ -1,9 +1,12 @@
-//! Publishing rules: when readers may see an article or a promo, and how promo links are marked.
+//! Publishing rules: when readers may see an article, and what the editor's workflow buttons do.
 //!
 //! Visibility depends on the clock, not on a job: a scheduled article appears once its time has
-//! passed, a promo shows only inside its window. The storage queries mirror these functions.
+//! passed. Every way an article is written (the admin, `tether import`, a restored revision)
+//! goes through [`check_publishing`], so they agree on what may be stored; the storage queries
+//! mirror [`article_is_public`].
 
-use crate::domain::content::{ArticleStatus, PromoKind};
+use crate::domain::content::{Article, ArticleStatus};
+use crate::domain::problems::{Problems, join};
 use crate::domain::timestamp::Timestamp;
 
 /// Statuses whose articles readers may see once `published_at` has passed.
@@ -18,33 +21,68 @@ pub fn article_is_public(
     READABLE_STATUSES.contains(&status) && published_at.is_some_and(|t| t <= now)
 }
 
-/// A promo runs from `starts_at` (inclusive) until `ends_at` (exclusive); open ends are unbounded.
-pub fn promo_is_running(
-    starts_at: Option<Timestamp>,
-    ends_at: Option<Timestamp>,
+/// The status an article has for people at `now`: a scheduled article whose time has passed is
+/// published (no job flips the stored word). The editor shows this, and export writes it, so a
+/// bundle never holds a scheduled article with a past time (which import refuses).
+pub fn effective_status(
+    status: ArticleStatus,
+    published_at: Option<Timestamp>,
     now: Timestamp,
-) -> bool {
-    starts_at.is_none_or(|s| s <= now) && ends_at.is_none_or(|e| now < e)
+) -> ArticleStatus {
+    match (status, published_at) {
+        (ArticleStatus::Scheduled, Some(at)) if at <= now => ArticleStatus::Published,
+        _ => status,
+    }
 }
 
-/// The next moment after `now` at which a promo with this window starts or stops running.
-pub fn promo_next_change(
-    starts_at: Option<Timestamp>,
-    ends_at: Option<Timestamp>,
-    now: Timestamp,
-) -> Option<Timestamp> {
-    [starts_at, ends_at]
-        .into_iter()
-        .flatten()
-        .filter(|t| *t > now)
-        .min()
+/// What an editor asked for with the article form's buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditorAction {
+    /// Keep the status the form says.
+    Save,
+    /// Make it public now (or keep its earlier publication time).
+    Publish,
+    /// Back to draft.
+    Unpublish,
+    Archive,
 }
 
-/// The `rel` attribute a frontend must put on a promo's link: affiliate links are sponsored.
-pub fn promo_link_rel(kind: PromoKind) -> &'static str {
-    match kind {
-        PromoKind::Affiliate => "sponsored nofollow",
-        PromoKind::Book | PromoKind::Quiz | PromoKind::Cta => "noopener",
+impl EditorAction {
+    /// Applies the action to the draft about to be saved.
+    pub fn apply(self, draft: &mut Article, now: Timestamp) {
+        match self {
+            EditorAction::Save => {}
+            EditorAction::Publish => {
+                draft.status = ArticleStatus::Published;
+                if draft.published_at.is_none_or(|t| t > now) {
+                    draft.published_at = Some(now);
+                }
+            }
+            EditorAction::Unpublish => draft.status = ArticleStatus::Draft,
+            EditorAction::Archive => draft.status = ArticleStatus::Archived,
+        }
+    }
+}
+
+/// The publishing rules an article must meet to be stored at `now`: published and scheduled
+/// articles need a time, and a scheduled one a time still to come (use `published` for a time
+/// that has passed). Problems go under `path` (`articles[3]`, or "" for a form).
+pub fn check_publishing(article: &Article, now: Timestamp, path: &str, problems: &mut Problems) {
+    let field = join(path, "published_at");
+    match (article.status, article.published_at) {
+        (ArticleStatus::Published | ArticleStatus::Scheduled, None) => problems.push(
+            field,
+            format!(
+                "a {} article needs a published_at time",
+                article.status.as_str()
+            ),
+        ),
+        (ArticleStatus::Scheduled, Some(at)) if at <= now => problems.push(
+            field,
+            "a scheduled article needs a time in the future; for a time that has passed, \
+             the status is published",
+        ),
+        _ => {}
     }
 }
 
@@ -52,6 +90,19 @@ pub fn promo_link_rel(kind: PromoKind) -> &'static str {
 mod tests {
     use super::*;
     use chrono::{Duration, Utc};
+
+    fn article(status: ArticleStatus, published_at: Option<Timestamp>) -> Article {
+        Article {
+            slug: "a".into(),
+            title: "A".into(),
+            subtitle: None,
+            summary: None,
+            status,
+            published_at,
+            tags: Vec::new(),
+            blocks: Vec::new(),
+        }
+    }
 
     #[test]
     fn scheduled_articles_appear_when_due() {
@@ -67,23 +118,75 @@ mod tests {
     }
 
     #[test]
-    fn promo_window_is_half_open() {
+    fn a_due_scheduled_article_is_effectively_published() {
         let now = Utc::now();
-        assert!(promo_is_running(None, None, now));
-        assert!(promo_is_running(Some(now), None, now));
-        assert!(!promo_is_running(None, Some(now), now));
-        assert!(!promo_is_running(
-            Some(now + Duration::seconds(1)),
-            None,
-            now
-        ));
+        let past = Some(now - Duration::minutes(1));
+        let future = Some(now + Duration::minutes(1));
+        use ArticleStatus::*;
+        assert_eq!(effective_status(Scheduled, past, now), Published);
+        assert_eq!(effective_status(Scheduled, Some(now), now), Published);
+        assert_eq!(effective_status(Scheduled, future, now), Scheduled);
+        assert_eq!(effective_status(Draft, past, now), Draft);
+        assert_eq!(effective_status(Archived, past, now), Archived);
+    }
+
+    #[test]
+    fn publish_keeps_an_earlier_time_and_replaces_a_future_one() {
+        let now = Utc::now();
+        let earlier = now - Duration::days(3);
+        let mut draft = article(ArticleStatus::Draft, Some(earlier));
+        EditorAction::Publish.apply(&mut draft, now);
         assert_eq!(
-            promo_next_change(
-                Some(now - Duration::days(1)),
-                Some(now + Duration::days(1)),
-                now
-            ),
-            Some(now + Duration::days(1))
+            (draft.status, draft.published_at),
+            (ArticleStatus::Published, Some(earlier))
         );
+        let mut draft = article(ArticleStatus::Scheduled, Some(now + Duration::days(1)));
+        EditorAction::Publish.apply(&mut draft, now);
+        assert_eq!(draft.published_at, Some(now));
+        let mut draft = article(ArticleStatus::Draft, None);
+        EditorAction::Publish.apply(&mut draft, now);
+        assert_eq!(draft.published_at, Some(now));
+        EditorAction::Unpublish.apply(&mut draft, now);
+        assert_eq!(draft.status, ArticleStatus::Draft);
+        EditorAction::Archive.apply(&mut draft, now);
+        assert_eq!(draft.status, ArticleStatus::Archived);
+        EditorAction::Save.apply(&mut draft, now);
+        assert_eq!(draft.status, ArticleStatus::Archived);
+    }
+
+    #[test]
+    fn every_entry_point_gets_the_same_schedule_rule() {
+        let now = Utc::now();
+        let check = |a: &Article| {
+            let mut problems = Problems::new();
+            check_publishing(a, now, "articles[0]", &mut problems);
+            problems.iter().map(|p| p.path.clone()).collect::<Vec<_>>()
+        };
+        let field = vec!["articles[0].published_at".to_owned()];
+        assert_eq!(check(&article(ArticleStatus::Published, None)), field);
+        assert_eq!(check(&article(ArticleStatus::Scheduled, None)), field);
+        assert_eq!(
+            check(&article(
+                ArticleStatus::Scheduled,
+                Some(now - Duration::seconds(1))
+            )),
+            field
+        );
+        assert_eq!(check(&article(ArticleStatus::Scheduled, Some(now))), field);
+        assert!(
+            check(&article(
+                ArticleStatus::Scheduled,
+                Some(now + Duration::hours(1))
+            ))
+            .is_empty()
+        );
+        assert!(
+            check(&article(
+                ArticleStatus::Published,
+                Some(now - Duration::days(9))
+            ))
+            .is_empty()
+        );
+        assert!(check(&article(ArticleStatus::Draft, None)).is_empty());
     }
 }

@@ -35,6 +35,24 @@ pub fn check_slug(problems: &mut Problems, path: &str, slug: &str) {
     }
 }
 
+/// Proposes a slug from a title: lowercase ASCII letters and digits, other runs a hyphen.
+pub fn slug_from_title(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-')
+        .chars()
+        .take(SLUG_MAX)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_owned()
+}
+
 /// Tags follow the slug shape, shorter: they appear in URLs as `?tag=`.
 pub fn is_valid_tag(tag: &str) -> bool {
     is_slug_shaped(tag, TAG_MAX)
@@ -131,6 +149,17 @@ mod tests {
         ] {
             assert!(!is_valid_slug(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn slugs_from_titles() {
+        assert_eq!(
+            slug_from_title("The Anxious-Avoidant Relationship Dynamic"),
+            "the-anxious-avoidant-relationship-dynamic"
+        );
+        assert_eq!(slug_from_title("  What's   next?! "), "what-s-next");
+        assert_eq!(slug_from_title("Été 2026"), "t-2026");
+        assert_eq!(slug_from_title("!!!"), "");
     }
 
     #[test]

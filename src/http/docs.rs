@@ -8,7 +8,7 @@ use axum::routing::get;
 use bytes::Bytes;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
 

@@ -5,9 +5,9 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
 use crate::http::api::dto::Health;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::state::AppState;
 use crate::storage;
 
 /// Whether Tether and its database answer.
@@ -22,7 +22,7 @@ use crate::storage;
     )
 )]
 pub async fn healthz(State(app): State<AppState>) -> Result<Response, ApiError> {
-    if let Err(error) = storage::ping(&app.db).await {
+    if let Err(error) = storage::ping(app.db.conn()).await {
         tracing::warn!(%error, "health check failed");
         return Err(ApiError::unavailable("the database does not answer"));
     }

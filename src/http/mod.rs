@@ -17,8 +17,8 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::app::AppState;
 use crate::config::CorsOrigins;
+use crate::state::AppState;
 
 /// The whole application: public API, docs, health, with the shared middleware.
 pub fn router(state: AppState) -> Router {

@@ -13,11 +13,11 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::app::AppState;
 use crate::domain::promotions::{PromoStatus, is_bot, referring_slug};
 use crate::domain::rules;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiPath;
+use crate::state::AppState;
 use crate::storage::clicks::PendingClick;
 use crate::storage::promos::{self, RedirectTarget};
 

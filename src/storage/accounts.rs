@@ -1,40 +1,16 @@
-//! Users, sign-in attempts and the audit trail.
+//! Users, sign-in attempts and the audit trail. The rules (who may be created, the last
+//! admin) are in [`crate::operations::users`]; this reads and writes the rows.
 
 use chrono::Duration;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend,
     DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 
 use crate::domain::accounts::{Role, email_key};
 use crate::domain::timestamp::Timestamp;
 use crate::storage::StorageError;
 use crate::storage::entities::{audit_event, login_attempt, user};
-
-/// Why an account change did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-    #[error("an account with this email already exists")]
-    EmailTaken,
-    #[error("users already exist")]
-    AlreadySetUp,
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}
-
-impl From<DbErr> for AccountError {
-    fn from(e: DbErr) -> Self {
-        if matches!(
-            e.sql_err(),
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-        ) {
-            AccountError::EmailTaken
-        } else {
-            AccountError::Storage(StorageError::Database(e))
-        }
-    }
-}
 
 /// What is stored about a new account (the password already hashed).
 pub struct UserRecord<'a> {
@@ -48,25 +24,17 @@ pub async fn count_users<C: ConnectionTrait>(db: &C) -> Result<u64, StorageError
     Ok(user::Entity::find().count(db).await?)
 }
 
-async fn insert_user<C: ConnectionTrait>(
+/// Inserts an account; an email already used (in any case) is [`StorageError::Duplicate`].
+pub async fn insert_user<C: ConnectionTrait>(
     db: &C,
     record: UserRecord<'_>,
     now: Timestamp,
-) -> Result<user::Model, AccountError> {
-    let key = email_key(record.email);
-    if user::Entity::find()
-        .filter(user::Column::EmailKey.eq(&key))
-        .one(db)
-        .await?
-        .is_some()
-    {
-        return Err(AccountError::EmailTaken);
-    }
-    Ok(user::ActiveModel {
+) -> Result<user::Model, DbErr> {
+    user::ActiveModel {
         email: Set(record.email.trim().to_owned()),
-        email_key: Set(key),
+        email_key: Set(email_key(record.email)),
         display_name: Set(record.display_name.trim().to_owned()),
-        role: Set(record.role.as_str().to_owned()),
+        role: Set(record.role),
         active: Set(true),
         password_hash: Set(record.password_hash),
         password_changed_at: Set(now),
@@ -76,47 +44,37 @@ async fn insert_user<C: ConnectionTrait>(
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await
 }
 
-pub async fn create_user(
-    db: &DatabaseConnection,
-    record: UserRecord<'_>,
-    now: Timestamp,
-) -> Result<user::Model, AccountError> {
-    insert_user(db, record, now).await
-}
-
-/// Creates the first account, only while no account exists (the first-run setup).
-pub async fn create_first_admin(
-    db: &DatabaseConnection,
-    record: UserRecord<'_>,
-    now: Timestamp,
-) -> Result<user::Model, AccountError> {
-    let txn = db.begin().await?;
-    if txn.get_database_backend() == DatabaseBackend::Postgres {
-        // Two simultaneous set-ups must not both succeed.
-        txn.execute_unprepared("LOCK TABLE users IN EXCLUSIVE MODE")
+/// Keeps other writers of `users` out until the transaction ends (PostgreSQL; a SQLite write
+/// transaction already holds the database's write lock), so a check of all users (none exist
+/// yet) stays true until the write.
+pub async fn lock_users<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        db.execute_unprepared("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
             .await?;
     }
-    if count_users(&txn).await? > 0 {
-        return Err(AccountError::AlreadySetUp);
-    }
-    let created = insert_user(
-        &txn,
-        UserRecord {
-            role: Role::Admin,
-            ..record
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    Ok(())
 }
 
-pub async fn find_user(
-    db: &DatabaseConnection,
+/// The ids of the active admins, locked until the transaction ends (so two demotions cannot
+/// both count the other as the admin who remains).
+pub async fn active_admins_locked<C: ConnectionTrait>(db: &C) -> Result<Vec<i32>, DbErr> {
+    user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Role.eq(Role::Admin))
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::Id)
+        .lock_exclusive()
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+pub async fn find_user<C: ConnectionTrait>(
+    db: &C,
     id: i32,
 ) -> Result<Option<user::Model>, StorageError> {
     Ok(user::Entity::find_by_id(id).one(db).await?)
@@ -139,21 +97,8 @@ pub async fn list_users(db: &DatabaseConnection) -> Result<Vec<user::Model>, Sto
         .await?)
 }
 
-/// Active admins other than `except`: the last active admin may not be demoted or deactivated.
-pub async fn other_active_admins(
-    db: &DatabaseConnection,
-    except: i32,
-) -> Result<u64, StorageError> {
-    Ok(user::Entity::find()
-        .filter(user::Column::Role.eq(Role::Admin.as_str()))
-        .filter(user::Column::Active.eq(true))
-        .filter(user::Column::Id.ne(except))
-        .count(db)
-        .await?)
-}
-
-pub async fn update_user(
-    db: &DatabaseConnection,
+pub async fn update_user<C: ConnectionTrait>(
+    db: &C,
     existing: user::Model,
     display_name: &str,
     role: Role,
@@ -162,14 +107,14 @@ pub async fn update_user(
 ) -> Result<user::Model, StorageError> {
     let mut row: user::ActiveModel = existing.into();
     row.display_name = Set(display_name.trim().to_owned());
-    row.role = Set(role.as_str().to_owned());
+    row.role = Set(role);
     row.active = Set(active);
     row.updated_at = Set(now);
     Ok(row.update(db).await?)
 }
 
-pub async fn set_password(
-    db: &DatabaseConnection,
+pub async fn set_password<C: ConnectionTrait>(
+    db: &C,
     existing: user::Model,
     password_hash: String,
     now: Timestamp,
@@ -257,8 +202,8 @@ pub struct AuditEntry<'a> {
     pub client_addr: &'a str,
 }
 
-pub async fn record_event(
-    db: &DatabaseConnection,
+pub async fn record_event<C: ConnectionTrait>(
+    db: &C,
     entry: AuditEntry<'_>,
     now: Timestamp,
 ) -> Result<(), StorageError> {

@@ -6,13 +6,12 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 
 use crate::domain::timestamp::{Timestamp, normalize};
-use crate::storage::StorageError;
-use crate::storage::bundle_io::insert_all;
 use crate::storage::entities::{article, promo_click};
+use crate::storage::{StorageError, Store, insert_all};
 
 /// A click waiting to be stored: which promo, when, and the slug of the article it came from
 /// (resolved to an article when stored; unknown slugs are dropped).
@@ -23,43 +22,47 @@ pub struct PendingClick {
     pub from_article: Option<String>,
 }
 
-/// Stores a batch of clicks in one transaction.
-pub async fn store(db: &DatabaseConnection, clicks: &[PendingClick]) -> Result<(), StorageError> {
+/// Stores a batch of clicks in one write transaction.
+pub async fn store(store: &Store, clicks: Vec<PendingClick>) -> Result<(), StorageError> {
     if clicks.is_empty() {
         return Ok(());
     }
-    let mut slugs: Vec<&str> = clicks
-        .iter()
-        .filter_map(|c| c.from_article.as_deref())
-        .collect();
-    slugs.sort_unstable();
-    slugs.dedup();
-    let txn = db.begin().await?;
-    let articles: HashMap<String, i32> = if slugs.is_empty() {
-        HashMap::new()
-    } else {
-        article::Entity::find()
-            .select_only()
-            .columns([article::Column::Slug, article::Column::Id])
-            .filter(article::Column::Slug.is_in(slugs))
-            .into_tuple::<(String, i32)>()
-            .all(&txn)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    let rows = clicks.iter().map(|c| promo_click::ActiveModel {
-        promo_id: Set(c.promo_id),
-        clicked_at: Set(normalize(c.at)),
-        article_id: Set(c
-            .from_article
-            .as_ref()
-            .and_then(|slug| articles.get(slug).copied())),
-        ..Default::default()
-    });
-    insert_all(&txn, rows).await?;
-    txn.commit().await?;
-    Ok(())
+    store
+        .write(move |txn| {
+            Box::pin(async move {
+                let mut slugs: Vec<&str> = clicks
+                    .iter()
+                    .filter_map(|c| c.from_article.as_deref())
+                    .collect();
+                slugs.sort_unstable();
+                slugs.dedup();
+                let articles: HashMap<String, i32> = if slugs.is_empty() {
+                    HashMap::new()
+                } else {
+                    article::Entity::find()
+                        .select_only()
+                        .columns([article::Column::Slug, article::Column::Id])
+                        .filter(article::Column::Slug.is_in(slugs))
+                        .into_tuple::<(String, i32)>()
+                        .all(txn)
+                        .await?
+                        .into_iter()
+                        .collect()
+                };
+                let rows = clicks.iter().map(|c| promo_click::ActiveModel {
+                    promo_id: Set(c.promo_id),
+                    clicked_at: Set(normalize(c.at)),
+                    article_id: Set(c
+                        .from_article
+                        .as_ref()
+                        .and_then(|slug| articles.get(slug).copied())),
+                    ..Default::default()
+                });
+                insert_all(txn, rows).await?;
+                Ok::<_, StorageError>(())
+            })
+        })
+        .await
 }
 
 /// Clicks per promo id: (all time, since `since`).

@@ -1,72 +1,102 @@
 //! Storage: the database connection, the schema migrations, and every query Tether runs.
 //!
 //! Nothing above this layer writes SQL. The same code runs on SQLite (embedded default) and
-//! PostgreSQL; where the two differ (connection tuning, snapshot reads) the difference is here.
+//! PostgreSQL; where the two differ (connection tuning, how a write transaction starts, snapshot
+//! reads, error codes) the difference is here. Writes go through [`write`]'s transaction helper;
+//! errors are read in [`errors`].
 
 pub mod accounts;
-pub mod bundle_io;
+pub mod article_list;
+pub mod articles;
+pub mod bundle;
 pub mod clicks;
+mod columns;
+pub mod connect;
 pub mod content_version;
-pub mod content_write;
 pub mod entities;
+pub mod errors;
+pub mod events;
+pub mod library;
 pub mod overview;
+pub mod perspectives;
 pub mod placements;
 pub mod promos;
 pub mod public_read;
+pub mod revisions;
 pub mod sessions;
 pub mod settings;
+pub mod write;
 
-use std::str::FromStr;
-use std::time::Duration;
+use std::ops::Deref;
+use std::sync::Arc;
 
-use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, IsolationLevel, TransactionTrait,
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, ExecResult, QueryResult, Statement,
 };
 use tether_migrations::{Migrator, MigratorTrait};
 
-/// What can go wrong below the domain: the database itself, or data it refuses.
-#[derive(Debug, thiserror::Error)]
-pub enum StorageError {
-    #[error("database error: {0}")]
-    Database(#[from] DbErr),
-    #[error("invalid database URL {url:?}: {reason}")]
-    BadUrl { url: String, reason: String },
+pub use connect::{Patience, connect};
+pub use errors::StorageError;
+
+/// The database, as every layer above storage holds it: the pool, and (on SQLite) the turn
+/// every writer of this process takes before it asks for SQLite's single write lock. Cheap to
+/// clone; it derefs to the pool for reads.
+#[derive(Clone)]
+pub struct Store {
+    conn: DatabaseConnection,
+    write_turns: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
-/// Opens a pool. For SQLite: WAL journal, a busy timeout and several connections (one for an
-/// in-memory database, where every connection would be a separate database).
-pub async fn connect(url: &str) -> Result<DatabaseConnection, StorageError> {
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10));
-    if url.starts_with("sqlite:") {
-        SqliteConnectOptions::from_str(url).map_err(|e| StorageError::BadUrl {
-            url: url.to_owned(),
-            reason: e.to_string(),
-        })?;
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        options
-            .max_connections(if in_memory { 1 } else { 8 })
-            .min_connections(1)
-            .map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-            });
-    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        options.max_connections(16).min_connections(1);
-    } else {
-        return Err(StorageError::BadUrl {
-            url: url.to_owned(),
-            reason: "use sqlite://FILE?mode=rwc or postgres://user:pass@host:port/db".to_owned(),
-        });
+impl Store {
+    pub fn new(conn: DatabaseConnection) -> Self {
+        let sqlite = conn.get_database_backend() == DatabaseBackend::Sqlite;
+        Self {
+            conn,
+            write_turns: sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
+        }
     }
-    Ok(Database::connect(options).await?)
+
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub async fn close(self) -> Result<(), StorageError> {
+        self.conn.close().await?;
+        Ok(())
+    }
+}
+
+/// Single statements run on the pool directly (each is its own transaction). Several statements
+/// that belong together go through [`Store::read`], [`Store::write`] or [`Store::write_content`].
+#[async_trait::async_trait]
+impl ConnectionTrait for Store {
+    fn get_database_backend(&self) -> DatabaseBackend {
+        self.conn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.conn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.conn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.conn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.conn.query_all_raw(stmt).await
+    }
+}
+
+impl Deref for Store {
+    type Target = DatabaseConnection;
+
+    fn deref(&self) -> &DatabaseConnection {
+        &self.conn
+    }
 }
 
 /// Applies every pending migration.
@@ -81,19 +111,21 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// A read-only transaction that sees one consistent state across several queries
-/// (REPEATABLE READ on PostgreSQL; any SQLite transaction already does).
-pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    match db.get_database_backend() {
-        DatabaseBackend::Postgres => {
-            db.begin_with_config(
-                Some(IsolationLevel::RepeatableRead),
-                Some(AccessMode::ReadOnly),
-            )
-            .await
-        }
-        _ => db.begin().await,
+/// Inserts rows in batches small enough for SQLite's bound-parameter limit.
+pub(crate) async fn insert_all<C, A, I>(db: &C, rows: I) -> Result<(), sea_orm::DbErr>
+where
+    C: ConnectionTrait,
+    A: sea_orm::ActiveModelTrait + Send,
+    I: IntoIterator<Item = A>,
+{
+    use sea_orm::EntityTrait;
+    let rows: Vec<A> = rows.into_iter().collect();
+    for chunk in rows.chunks(100) {
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
+    Ok(())
 }
 
 /// Whether any content exists (the sample bundle is only loaded into an empty database).

@@ -5,18 +5,17 @@
 use std::collections::{BTreeMap, HashSet};
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
-use crate::domain::problems::Problems;
-use crate::domain::promotions::{Placement, PromoStatus};
-use crate::domain::publishing::{promo_is_running, promo_next_change};
+use crate::domain::promotions::{
+    Placement, PromoStatus, promo_shows, window_is_open, window_next_change,
+};
 use crate::domain::timestamp::Timestamp;
-use crate::storage::content_write::{WriteError, tag_in_use};
+use crate::storage::StorageError;
 use crate::storage::entities::promo_placement;
 use crate::storage::public_read::{PromoView, TimeBound, promo_view, promos_by_id};
-use crate::storage::{StorageError, begin_snapshot, content_version, promos};
 
 /// A stored placement and its id (for removing it).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -77,7 +76,7 @@ pub async fn overview(
             let placement = to_placement(row.clone(), &promo.slug);
             Some(PlacementLine {
                 id: row.id,
-                live: promo_status == PromoStatus::Running && placement.is_running(now),
+                live: promo_status.shows() && placement.is_running(now),
                 placement,
                 promo_title: promo.title.clone(),
                 promo_status,
@@ -97,32 +96,15 @@ fn to_placement(row: promo_placement::Model, promo_slug: &str) -> Placement {
     }
 }
 
-/// Adds a placement after checking it: a slot of this site, a tag some article has, a sane
-/// priority and schedule. Problems are keyed by field (`slot`, `tag`, `priority`, `ends_at`).
-pub async fn add(
-    db: &DatabaseConnection,
+/// Stores a placement of the promo `promo_id`.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    promo_id: i32,
     placement: &Placement,
-    slots: &[String],
     now: Timestamp,
-) -> Result<(), WriteError> {
-    let mut problems = Problems::new();
-    placement.validate("", Some(slots), &mut problems);
-    if let Some(tag) = &placement.tag
-        && problems.iter().all(|p| p.path != "tag")
-        && !tag_in_use(db, tag).await?
-    {
-        problems.push(
-            "tag",
-            format!("no article has the tag \"{tag}\"; choose one of the articles' tags"),
-        );
-    }
-    if !problems.is_empty() {
-        return Err(WriteError::Invalid(problems));
-    }
-    let txn = db.begin().await?;
-    let promo = promos::find(&txn, &placement.promo).await?;
+) -> Result<(), DbErr> {
     promo_placement::ActiveModel {
-        promo_id: Set(promo.id),
+        promo_id: Set(promo_id),
         slot: Set(placement.slot.clone()),
         tag: Set(placement.tag.clone()),
         priority: Set(placement.priority),
@@ -131,34 +113,43 @@ pub async fn add(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(db)
     .await?;
-    content_version::bump(&txn).await?;
-    txn.commit().await?;
     Ok(())
 }
 
-/// Removes one placement of a promo.
-pub async fn remove(db: &DatabaseConnection, promo_slug: &str, id: i32) -> Result<(), WriteError> {
-    let txn = db.begin().await?;
-    let promo = promos::find(&txn, promo_slug).await?;
-    let deleted = promo_placement::Entity::delete_many()
-        .filter(promo_placement::Column::Id.eq(id))
-        .filter(promo_placement::Column::PromoId.eq(promo.id))
-        .exec(&txn)
-        .await?;
-    if deleted.rows_affected == 0 {
-        return Err(WriteError::NotFound);
-    }
-    content_version::bump(&txn).await?;
-    txn.commit().await?;
-    Ok(())
+/// Removes the placement `id` of the promo `promo_id`; returns it, if there was one.
+pub async fn delete<C: ConnectionTrait>(
+    db: &C,
+    promo_id: i32,
+    id: i32,
+) -> Result<Option<promo_placement::Model>, DbErr> {
+    let Some(row) = promo_placement::Entity::find_by_id(id)
+        .filter(promo_placement::Column::PromoId.eq(promo_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    promo_placement::Entity::delete_by_id(id).exec(db).await?;
+    Ok(Some(row))
+}
+
+/// The placement rows of one promo.
+pub async fn rows_of_promo<C: ConnectionTrait>(
+    db: &C,
+    promo_id: i32,
+) -> Result<Vec<promo_placement::Model>, DbErr> {
+    promo_placement::Entity::find()
+        .filter(promo_placement::Column::PromoId.eq(promo_id))
+        .all(db)
+        .await
 }
 
 /// The running promos of each of `slots` for a page with `tags` (untargeted placements apply to
 /// every page), highest priority first, each promo once per slot. Every slot has a key.
-pub async fn running(
-    db: &DatabaseConnection,
+pub async fn running<C: ConnectionTrait>(
+    db: &C,
     slots: &[String],
     tags: &[String],
     now: Timestamp,
@@ -175,17 +166,15 @@ pub async fn running(
     if !tags.is_empty() {
         targeting = targeting.add(promo_placement::Column::Tag.is_in(tags.iter().cloned()));
     }
-    let txn = begin_snapshot(db).await?;
     let rows = promo_placement::Entity::find()
         .filter(promo_placement::Column::Slot.is_in(slots.iter().cloned()))
         .filter(targeting)
         .order_by_desc(promo_placement::Column::Priority)
         .order_by_asc(promo_placement::Column::Id)
-        .all(&txn)
+        .all(db)
         .await?;
     let promo_ids: HashSet<i32> = rows.iter().map(|r| r.promo_id).collect();
-    let promos = promos_by_id(&txn, promo_ids.into_iter().collect()).await?;
-    txn.commit().await?;
+    let promos = promos_by_id(db, promo_ids.into_iter().collect()).await?;
 
     let mut changes_at: Option<Timestamp> = None;
     let mut note_change = |t: Option<Timestamp>| {
@@ -198,21 +187,18 @@ pub async fn running(
         let Some(promo) = promos.get(&row.promo_id) else {
             continue;
         };
-        if promo.paused {
-            continue;
-        }
-        note_change(promo_next_change(row.starts_at, row.ends_at, now));
-        note_change(promo_next_change(promo.starts_at, promo.ends_at, now));
-        if !promo_is_running(row.starts_at, row.ends_at, now)
-            || !promo_is_running(promo.starts_at, promo.ends_at, now)
+        note_change(window_next_change(row.starts_at, row.ends_at, now));
+        note_change(window_next_change(promo.starts_at, promo.ends_at, now));
+        if !window_is_open(row.starts_at, row.ends_at, now)
+            || !promo_shows(promo.paused, promo.starts_at, promo.ends_at, now)
         {
             continue;
         }
         if !shown.insert((row.slot.clone(), promo.id)) {
             continue;
         }
-        if let (Some(list), Some(view)) = (by_slot.get_mut(&row.slot), promo_view(promo)) {
-            list.push(view);
+        if let Some(list) = by_slot.get_mut(&row.slot) {
+            list.push(promo_view(promo));
         }
     }
     Ok(TimeBound {

@@ -1,31 +1,28 @@
-//! Promos as marketers manage them: the list with status and clicks, saving (same validation as
-//! bundles), pausing, duplicating, deleting only when no article uses them, the last link check,
-//! and the lookup behind tracked links. Every change readers could see bumps the content version.
+//! Promo rows: the marketers' list with status and clicks, reading and writing one promo (the
+//! operations in [`crate::operations::promos`] decide what to write), the last link check, and
+//! the lookup behind tracked links.
 
 use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::domain::bundle::Bundle;
-use crate::domain::content::Promo;
+use crate::domain::content::{Promo, PromoKind};
 use crate::domain::promotions::PromoStatus;
 use crate::domain::rules::SLUG_MAX;
 use crate::domain::timestamp::Timestamp;
-use crate::storage::bundle_io::{promo_from_row, set_promo_fields};
-use crate::storage::content_write::{WriteError, articles_using, invalid, validate_in_context};
 use crate::storage::entities::{article_block, promo, promo_placement};
-use crate::storage::{StorageError, clicks, content_version};
+use crate::storage::{StorageError, articles, clicks};
 
 /// One line of the promo list.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PromoRow {
     pub slug: String,
     pub title: String,
-    pub kind: String,
+    pub kind: PromoKind,
     pub status: PromoStatus,
     pub clicks: u64,
     pub clicks_30d: u64,
@@ -137,8 +134,8 @@ pub(crate) async fn by_slug<C: ConnectionTrait>(
         .await
 }
 
-pub async fn load(
-    db: &DatabaseConnection,
+pub async fn load<C: ConnectionTrait>(
+    db: &C,
     slug: &str,
 ) -> Result<Option<StoredPromo>, StorageError> {
     let Some(row) = by_slug(db, slug).await? else {
@@ -153,169 +150,115 @@ pub async fn load(
         }),
         _ => None,
     };
-    Ok(promo_from_row(&row).map(|promo| StoredPromo {
+    Ok(Some(StoredPromo {
         id: row.id,
-        promo,
+        promo: promo_from_row(&row),
         link,
     }))
 }
 
-/// Creates (`existing` = None) or replaces the promo stored under `existing`; the slug may
-/// change (articles refer to promos by id, so they follow). A changed target forgets the last
-/// link check.
-pub async fn save(
-    db: &DatabaseConnection,
-    existing: Option<&str>,
+/// Copies every field of a promo but its slug into a row.
+pub(crate) fn set_promo_fields(row: &mut promo::ActiveModel, p: &Promo) {
+    row.kind = Set(p.kind);
+    row.eyebrow = Set(p.eyebrow.clone());
+    row.title = Set(p.title.clone());
+    row.body = Set(p.body.clone());
+    row.icon = Set(p.icon.clone());
+    row.cta_label = Set(p.cta_label.clone());
+    row.target_url = Set(p.target_url.clone());
+    row.disclosure = Set(p.disclosure.clone());
+    row.starts_at = Set(p.starts_at);
+    row.ends_at = Set(p.ends_at);
+    row.paused = Set(p.paused);
+}
+
+pub(crate) fn promo_from_row(row: &promo::Model) -> Promo {
+    Promo {
+        slug: row.slug.clone(),
+        kind: row.kind,
+        eyebrow: row.eyebrow.clone(),
+        title: row.title.clone(),
+        body: row.body.clone(),
+        icon: row.icon.clone(),
+        cta_label: row.cta_label.clone(),
+        target_url: row.target_url.clone(),
+        disclosure: row.disclosure.clone(),
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+        paused: row.paused,
+    }
+}
+
+/// Inserts a new promo; returns its id.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
     promo: &Promo,
     now: Timestamp,
-) -> Result<(), WriteError> {
-    let txn = db.begin().await?;
-    let single = Bundle {
-        version: 1,
-        promos: vec![promo.clone()],
-        ..Bundle::default()
+) -> Result<i32, DbErr> {
+    let mut row = promo::ActiveModel {
+        slug: Set(promo.slug.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
     };
-    validate_in_context(&txn, &single, "promos[0]").await?;
-    let current = match existing {
-        Some(slug) => Some(find(&txn, slug).await?),
-        None => None,
-    };
-    if let Some(clash) = by_slug(&txn, &promo.slug).await?
-        && current.as_ref().is_none_or(|c| c.id != clash.id)
-    {
-        return Err(invalid(
-            "slug",
-            format!("another promo already uses \"{}\"", promo.slug),
-        ));
+    set_promo_fields(&mut row, promo);
+    Ok(row.insert(db).await?.id)
+}
+
+/// Rewrites a stored promo (its slug may change: articles refer to promos by id). A changed
+/// target forgets the last link check.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    stored: promo::Model,
+    promo: &Promo,
+    now: Timestamp,
+) -> Result<(), DbErr> {
+    let target_changed = stored.target_url != promo.target_url;
+    let mut row: promo::ActiveModel = stored.into();
+    if target_changed {
+        row.link_verdict = Set(None);
+        row.link_status = Set(None);
+        row.link_detail = Set(None);
+        row.link_checked_at = Set(None);
     }
-    let mut row = match &current {
-        Some(row) => {
-            let mut active: promo::ActiveModel = row.clone().into();
-            if row.target_url != promo.target_url {
-                active.link_verdict = Set(None);
-                active.link_status = Set(None);
-                active.link_detail = Set(None);
-                active.link_checked_at = Set(None);
-            }
-            active
-        }
-        None => promo::ActiveModel {
-            created_at: Set(now),
-            ..Default::default()
-        },
-    };
     row.slug = Set(promo.slug.clone());
     set_promo_fields(&mut row, promo);
     row.updated_at = Set(now);
-    if current.is_some() {
-        row.update(&txn).await?;
-    } else {
-        row.insert(&txn).await?;
-    }
-    content_version::bump(&txn).await?;
-    txn.commit().await?;
+    row.update(db).await?;
     Ok(())
 }
 
-/// Pauses or resumes a promo.
-pub async fn set_paused(
-    db: &DatabaseConnection,
-    slug: &str,
-    paused: bool,
-    now: Timestamp,
-) -> Result<(), WriteError> {
-    let txn = db.begin().await?;
-    let row = find(&txn, slug).await?;
-    let mut active: promo::ActiveModel = row.into();
-    active.paused = Set(paused);
-    active.updated_at = Set(now);
-    active.update(&txn).await?;
-    content_version::bump(&txn).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// The promo row with this slug, or [`WriteError::NotFound`].
-pub(crate) async fn find<C: ConnectionTrait>(
+/// A slug no promo uses for a copy of `slug`: `{slug}-copy`, `{slug}-copy-2`, ...
+pub async fn free_copy_slug<C: ConnectionTrait>(
     db: &C,
     slug: &str,
-) -> Result<promo::Model, WriteError> {
-    by_slug(db, slug).await?.ok_or(WriteError::NotFound)
-}
-
-/// Copies a promo (not its placements or clicks) under a free slug `{slug}-copy`,
-/// `{slug}-copy-2`, ...; the copy starts paused. Returns the new slug.
-pub async fn duplicate(
-    db: &DatabaseConnection,
-    slug: &str,
-    now: Timestamp,
-) -> Result<String, WriteError> {
-    let txn = db.begin().await?;
-    let row = find(&txn, slug).await?;
-    let mut candidate = String::new();
+) -> Result<Option<String>, DbErr> {
     for n in 1..1000 {
         let suffix = if n == 1 {
             "-copy".to_owned()
         } else {
             format!("-copy-{n}")
         };
-        let stem = row.slug[..row.slug.len().min(SLUG_MAX - suffix.len())].trim_end_matches('-');
-        let next = format!("{stem}{suffix}");
-        if by_slug(&txn, &next).await?.is_none() {
-            candidate = next;
-            break;
+        let stem = slug[..slug.len().min(SLUG_MAX - suffix.len())].trim_end_matches('-');
+        let candidate = format!("{stem}{suffix}");
+        if by_slug(db, &candidate).await?.is_none() {
+            return Ok(Some(candidate));
         }
     }
-    if candidate.is_empty() {
-        return Err(invalid(
-            "slug",
-            "no free slug for a copy; rename some copies first",
-        ));
-    }
-    promo::ActiveModel {
-        slug: Set(candidate.clone()),
-        kind: Set(row.kind),
-        eyebrow: Set(row.eyebrow),
-        title: Set(row.title),
-        body: Set(row.body),
-        icon: Set(row.icon),
-        cta_label: Set(row.cta_label),
-        target_url: Set(row.target_url),
-        disclosure: Set(row.disclosure),
-        starts_at: Set(row.starts_at),
-        ends_at: Set(row.ends_at),
-        paused: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    content_version::bump(&txn).await?;
-    txn.commit().await?;
-    Ok(candidate)
+    Ok(None)
+}
+
+pub async fn delete<C: ConnectionTrait>(db: &C, id: i32) -> Result<(), DbErr> {
+    promo::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
 }
 
 /// Articles (slug, title) with a block showing the promo with this id.
-pub async fn users(
-    db: &DatabaseConnection,
+pub async fn users<C: ConnectionTrait>(
+    db: &C,
     promo_id: i32,
 ) -> Result<Vec<(String, String)>, StorageError> {
-    Ok(articles_using(db, article_block::Column::PromoId, promo_id).await?)
-}
-
-/// Deletes a promo no article shows; its placements and clicks go with it.
-pub async fn delete(db: &DatabaseConnection, slug: &str) -> Result<(), WriteError> {
-    let txn = db.begin().await?;
-    let row = find(&txn, slug).await?;
-    let users = articles_using(&txn, article_block::Column::PromoId, row.id).await?;
-    if !users.is_empty() {
-        return Err(WriteError::InUse(users));
-    }
-    promo::Entity::delete_by_id(row.id).exec(&txn).await?;
-    content_version::bump(&txn).await?;
-    txn.commit().await?;
-    Ok(())
+    Ok(articles::using(db, article_block::Column::PromoId, promo_id).await?)
 }
 
 /// Keeps the outcome of a link check (not content: readers see no difference).
@@ -326,8 +269,10 @@ pub async fn record_link_check(
     status: Option<u16>,
     detail: &str,
     now: Timestamp,
-) -> Result<(), WriteError> {
-    let row = find(db, slug).await?;
+) -> Result<(), StorageError> {
+    let Some(row) = by_slug(db, slug).await? else {
+        return Ok(());
+    };
     let mut active: promo::ActiveModel = row.into();
     active.link_verdict = Set(Some(verdict.to_owned()));
     active.link_status = Set(status.map(i32::from));

@@ -132,8 +132,8 @@ impl ExpiredDeletion for DbSessionStore {
 }
 
 /// Ends every session of a user, except `keep` (the session making the change, if any).
-pub async fn end_sessions_of(
-    db: &DatabaseConnection,
+pub async fn end_sessions_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
     user_id: i32,
     keep: Option<Id>,
 ) -> Result<(), DbErr> {

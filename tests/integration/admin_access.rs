@@ -512,7 +512,7 @@ async fn expired_sessions_are_deleted() {
     let mut expired: session::ActiveModel = rows[0].clone().into();
     expired.expires_at = Set(chrono::Utc::now() - Duration::minutes(1));
     expired.update(&app.db).await.unwrap();
-    tether::storage::sessions::DbSessionStore::new(app.db.clone())
+    tether::storage::sessions::DbSessionStore::new(app.db.conn().clone())
         .delete_expired()
         .await
         .unwrap();

@@ -343,14 +343,18 @@ async fn an_article_is_written_arranged_published_and_read_back() {
     .await;
 
     // What the admin saved exports and imports identically.
-    let exported = tether::storage::bundle_io::export(&app.db).await.unwrap();
+    let exported = tether::storage::bundle::export(&app.db, crate::support::now())
+        .await
+        .unwrap();
     let again = crate::support::TestDatabase::create().await;
     let again_db = again.connect().await;
     crate::support::import(&again_db, &exported.to_json())
         .await
         .unwrap();
     assert_eq!(
-        tether::storage::bundle_io::export(&again_db).await.unwrap(),
+        tether::storage::bundle::export(&again_db, crate::support::now())
+            .await
+            .unwrap(),
         exported
     );
 }
@@ -641,7 +645,7 @@ async fn every_save_keeps_a_revision_that_can_be_compared_and_restored() {
         .submit(&oldest, &format!("{oldest}/restore"), &[("version", "2")])
         .await
         .assert_redirect(edit);
-    let restored = tether::storage::content_write::load_article(&app.db, "revised")
+    let restored = tether::storage::articles::load(app.db.conn(), "revised")
         .await
         .unwrap()
         .unwrap();
@@ -659,11 +663,14 @@ async fn every_save_keeps_a_revision_that_can_be_compared_and_restored() {
 #[tokio::test]
 async fn old_revisions_are_pruned_past_the_configured_count() {
     use tether::domain::content::{Article, ArticleStatus, Block};
-    use tether::storage::content_write::{self, Author};
+    use tether::domain::publishing::EditorAction;
+    use tether::operations::Actor;
+    use tether::operations::articles::{self, ArticleSave};
+    use tether::storage::revisions::{self, Author};
     let app = TestApp::empty().await;
     let author = Author {
         user_id: None,
-        name: "script",
+        name: "script".into(),
         keep: 2,
     };
     let mut article = Article {
@@ -679,26 +686,38 @@ async fn old_revisions_are_pruned_past_the_configured_count() {
             body: "x".into(),
         }],
     };
-    let mut version =
-        content_write::save_article(&app.db, None, &article, &author, crate::support::now())
+    let save = |existing: Option<(String, i32)>, draft: Article| {
+        let app = &app;
+        let author = author.clone();
+        async move {
+            let request = ArticleSave {
+                existing,
+                draft,
+                action: EditorAction::Save,
+            };
+            articles::save(
+                &app.db,
+                &Actor::command_line(),
+                author,
+                request,
+                crate::support::now(),
+            )
             .await
-            .unwrap();
+            .unwrap()
+            .version
+        }
+    };
+    let mut version = save(None, article.clone()).await;
     for title in ["v2", "v3", "v4"] {
         article.title = title.into();
-        version = content_write::save_article(
-            &app.db,
-            Some(("pruned", version)),
-            &article,
-            &author,
-            crate::support::now(),
-        )
-        .await
-        .unwrap();
+        version = save(Some(("pruned".into(), version)), article.clone()).await;
     }
-    let kept = content_write::revisions(&app.db, "pruned")
+    let id = tether::storage::articles::row_by_slug(app.db.conn(), "pruned")
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .id;
+    let kept = revisions::list(app.db.conn(), id).await.unwrap();
     let versions: Vec<i32> = kept.iter().map(|r| r.version).collect();
     assert_eq!(versions, [4, 3]);
 }

@@ -131,8 +131,8 @@ impl Browser {
 /// An account created directly in the database.
 pub async fn create_user(app: &TestApp, email: &str, role: Role) -> user::Model {
     let hash = passwords::hash(PASSWORD).unwrap();
-    accounts::create_user(
-        &app.db,
+    accounts::insert_user(
+        app.db.conn(),
         UserRecord {
             email,
             display_name: email.split('@').next().unwrap(),

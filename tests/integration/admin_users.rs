@@ -161,7 +161,7 @@ async fn the_last_admin_cannot_be_demoted_or_deactivated() {
             .unwrap()
             .unwrap()
             .role,
-        "admin"
+        Role::Admin
     );
 }
 

@@ -4,12 +4,12 @@
 use std::process::Command;
 
 use serde_json::{Value, json};
-use tether::storage::bundle_io;
+use tether::storage::bundle::{self, ImportReport};
 
 use crate::fixtures::{article, bundle, hours_ago, perspectives, promo};
 use crate::support::{TestApp, TestDatabase, import};
 
-fn problems_of(result: Result<bundle_io::ImportReport, String>) -> String {
+fn problems_of(result: Result<ImportReport, String>) -> String {
     result.expect_err("the bundle must be refused")
 }
 
@@ -81,7 +81,9 @@ async fn every_problem_is_reported_with_its_path_and_nothing_is_written() {
     assert_eq!(problems.lines().count(), 20, "{problems}");
 
     // Nothing of the valid parts was written either.
-    let exported = bundle_io::export(&app.db).await.unwrap();
+    let exported = bundle::export(&app.db, crate::support::now())
+        .await
+        .unwrap();
     assert!(
         exported.perspectives.is_empty()
             && exported.promos.is_empty()
@@ -178,12 +180,18 @@ fn rich_bundle() -> Value {
 async fn export_import_export_is_identical() {
     let source = TestApp::with_sample().await;
     source.import_value(&rich_bundle()).await;
-    let first = bundle_io::export(&source.db).await.unwrap().to_json();
+    let first = bundle::export(&source.db, crate::support::now())
+        .await
+        .unwrap()
+        .to_json();
 
     let target = TestDatabase::create().await;
     let target_db = target.connect().await;
     import(&target_db, &first).await.unwrap();
-    let second = bundle_io::export(&target_db).await.unwrap().to_json();
+    let second = bundle::export(&target_db, crate::support::now())
+        .await
+        .unwrap()
+        .to_json();
     assert_eq!(first, second);
     // Text comes back exactly as given.
     assert!(first.contains("Later “quoted” — 🙂"));
@@ -240,7 +248,9 @@ async fn importing_the_same_bundle_twice_changes_nothing() {
     let bundle = rich_bundle().to_string();
     let first = app.import(&bundle).await.unwrap();
     assert!(first.created > 0);
-    let before = bundle_io::export(&app.db).await.unwrap();
+    let before = bundle::export(&app.db, crate::support::now())
+        .await
+        .unwrap();
     let version_before = tether::storage::content_version::current(&app.db)
         .await
         .unwrap();
@@ -248,7 +258,12 @@ async fn importing_the_same_bundle_twice_changes_nothing() {
 
     let second = app.import(&bundle).await.unwrap();
     assert_eq!((second.created, second.updated), (0, 0), "{second:?}");
-    assert_eq!(bundle_io::export(&app.db).await.unwrap(), before);
+    assert_eq!(
+        bundle::export(&app.db, crate::support::now())
+            .await
+            .unwrap(),
+        before
+    );
     assert_eq!(
         tether::storage::content_version::current(&app.db)
             .await

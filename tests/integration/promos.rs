@@ -8,7 +8,6 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use tether::domain::promotions::Placement;
 use tether::storage::entities::{promo, promo_click};
-use tether::storage::placements;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::fixtures::{bundle, hours_ago, perspectives, promo as promo_json, ts};
@@ -271,9 +270,10 @@ async fn place_for(
     ends_at: Option<chrono::DateTime<chrono::Utc>>,
 ) {
     let slots = app.state.config.promo_slots.clone();
-    placements::add(
+    tether::operations::promos::place(
         &app.db,
-        &Placement {
+        &tether::operations::Actor::command_line(),
+        Placement {
             promo: promo.to_owned(),
             slot: slot.to_owned(),
             tag: tag.map(str::to_owned),
@@ -375,7 +375,8 @@ async fn paused_promos_leave_articles_and_placements() {
         slugs(&app.data("/api/v1/placements/article_end").await),
         ["therapy"]
     );
-    tether::storage::promos::set_paused(&app.db, "therapy", true, now())
+    let actor = tether::operations::Actor::command_line();
+    tether::operations::promos::set_paused(&app.db, &actor, "therapy", true, now())
         .await
         .unwrap();
     assert!(

@@ -8,13 +8,15 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
-use sea_orm::DatabaseConnection;
 use serde_json::Value;
-use tether::app::{AppState, SAMPLE_BUNDLE};
+use tether::app::SAMPLE_BUNDLE;
 use tether::clock::ManualClock;
 use tether::config::{Config, CorsOrigins};
 use tether::domain::bundle::Bundle;
-use tether::storage::{self, bundle_io};
+use tether::operations::{self, Actor};
+use tether::state::AppState;
+use tether::storage::bundle::ImportReport;
+use tether::storage::{self, Patience, Store};
 
 /// A fresh, migrated database that disappears with this value.
 pub struct TestDatabase {
@@ -31,7 +33,7 @@ impl TestDatabase {
         {
             Some(server) => {
                 let name = format!("tether_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = storage::connect(&server)
+                let admin = storage::connect(&server, Patience::COMMAND)
                     .await
                     .expect("connect to TEST_DATABASE_URL");
                 use sea_orm::ConnectionTrait;
@@ -63,10 +65,12 @@ impl TestDatabase {
     }
 
     /// A new connection pool on this database, migrated.
-    pub async fn connect(&self) -> DatabaseConnection {
-        let db = storage::connect(&self.url).await.expect("connect");
+    pub async fn connect(&self) -> Store {
+        let db = storage::connect(&self.url, Patience::COMMAND)
+            .await
+            .expect("connect");
         storage::migrate(&db).await.expect("migrate");
-        db
+        Store::new(db)
     }
 }
 
@@ -87,7 +91,7 @@ impl Drop for TestDatabase {
                     .ok()?;
                 rt.block_on(async {
                     use sea_orm::ConnectionTrait;
-                    let admin = storage::connect(&server).await.ok()?;
+                    let admin = storage::connect(&server, Patience::COMMAND).await.ok()?;
                     admin
                         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                         .await
@@ -130,7 +134,7 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     /// A connection of the test's own (not the server's), for writes "from elsewhere".
-    pub db: DatabaseConnection,
+    pub db: Store,
     pub clock: ManualClock,
     /// Every SQL statement the server has run.
     pub statements: Arc<Mutex<Vec<String>>>,
@@ -180,12 +184,13 @@ impl TestApp {
 
     /// A second server process on the same database (as behind a load balancer).
     pub async fn start_on(database: Arc<TestDatabase>, options: Options) -> Self {
-        let mut server_db = database.connect().await;
+        let mut server_conn = database.connect().await.conn().clone();
         let statements = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&statements);
-        server_db.set_metric_callback(move |info| {
+        server_conn.set_metric_callback(move |info| {
             seen.lock().unwrap().push(info.statement.to_string());
         });
+        let server_db = Store::new(server_conn);
         let db = database.connect().await;
         let clock = ManualClock::new(now());
         if options.sample {
@@ -207,7 +212,7 @@ impl TestApp {
         config.link_check_allow_private = options.allow_private_links;
         let state =
             AppState::new(server_db, config, Arc::new(clock.clone())).expect("the app state");
-        let router = tether::app::router(state.clone());
+        let router = tether::http::router(state.clone());
         let server = tokio::spawn(async move {
             let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
             axum::serve(listener, service).await.expect("server runs");
@@ -252,7 +257,7 @@ impl TestApp {
     }
 
     /// Imports bundle JSON through the test's own connection.
-    pub async fn import(&self, json: &str) -> Result<bundle_io::ImportReport, String> {
+    pub async fn import(&self, json: &str) -> Result<ImportReport, String> {
         import(&self.db, json).await
     }
 
@@ -270,12 +275,9 @@ impl TestApp {
     }
 }
 
-pub async fn import(
-    db: &DatabaseConnection,
-    json: &str,
-) -> Result<bundle_io::ImportReport, String> {
+pub async fn import(db: &Store, json: &str) -> Result<ImportReport, String> {
     let bundle = Bundle::parse(json).map_err(|p| p.to_string())?;
-    bundle_io::import(db, &bundle, now())
+    operations::import::import(db, &Actor::command_line(), bundle, now())
         .await
         .map_err(|e| e.to_string())
 }

@@ -8,18 +8,17 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use crate::app::AppState;
-use crate::domain::accounts::{check_display_name, check_password};
+use crate::domain::accounts::check_password;
 use crate::domain::problems::Problems;
-use crate::http::admin::audit::{self, Actor};
 use crate::http::admin::client::ClientAddr;
 use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
-use crate::http::admin::login::{hash_password, verify_password};
+use crate::http::admin::login::verify_password;
 use crate::http::admin::render::{field_errors, page};
 use crate::http::admin::session::{self, Authorized, SignedIn, UseDashboard};
-use crate::storage::accounts;
-use crate::storage::sessions::end_sessions_of;
+use crate::operations::users::PasswordChange;
+use crate::operations::{self, OpError};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -57,38 +56,22 @@ async fn rename(
     ClientAddr(addr): ClientAddr,
     CsrfForm(form): CsrfForm<RenameForm>,
 ) -> Result<Response, AdminError> {
-    let mut problems = Problems::new();
-    check_display_name(&mut problems, "display_name", &form.display_name);
-    if !problems.is_empty() {
-        return account_page(
-            &who,
-            &form.display_name,
-            field_errors(&problems),
-            context! {},
-        )
-        .await;
+    let actor = who.actor(&addr);
+    let name = form.display_name.clone();
+    let renamed =
+        operations::users::rename_self(&app.db, &actor, who.user.clone(), name, app.clock.now())
+            .await;
+    match renamed {
+        Ok(_) => {
+            session::flash(&who.session, "Your name is saved.").await?;
+            Ok(Redirect::to("/admin/account").into_response())
+        }
+        Err(OpError::Invalid(problems)) => {
+            let errors = field_errors(&problems);
+            account_page(&who, &form.display_name, errors, context! {}).await
+        }
+        Err(other) => Err(other.into()),
     }
-    let role = crate::domain::accounts::Role::parse(&who.user.role).unwrap_or(who.role);
-    let active = who.user.active;
-    let updated = accounts::update_user(
-        &app.db,
-        who.user.clone(),
-        &form.display_name,
-        role,
-        active,
-        app.clock.now(),
-    )
-    .await?;
-    audit::record(
-        &app,
-        Actor::User(&updated),
-        "account_renamed",
-        &format!("name \"{}\"", updated.display_name),
-        &addr,
-    )
-    .await;
-    session::flash(&who.session, "Your name is saved.").await?;
-    Ok(Redirect::to("/admin/account").into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -124,19 +107,18 @@ async fn change_password(
         let name = who.user.display_name.clone();
         return account_page(&who, &name, context! {}, field_errors(&problems)).await;
     }
-    let hash = hash_password(form.new_password).await?;
-    let updated = accounts::set_password(&app.db, who.user.clone(), hash, app.clock.now()).await?;
-    end_sessions_of(&app.db, updated.id, who.session.id())
-        .await
-        .map_err(crate::storage::StorageError::from)?;
-    audit::record(
-        &app,
-        Actor::User(&updated),
-        "password_changed",
-        "changed their password",
-        &addr,
+    let change = PasswordChange::Own {
+        keep_session: who.session.id(),
+    };
+    operations::users::set_password(
+        &app.db,
+        &who.actor(&addr),
+        who.user.clone(),
+        form.new_password,
+        change,
+        app.clock.now(),
     )
-    .await;
+    .await?;
     session::flash(
         &who.session,
         "Your password is changed; your other sessions have ended.",

@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
 use crate::http::admin::error::AdminError;
+use crate::state::AppState;
 
 const CSS: &str = include_str!("../../../admin-templates/static/admin.css");
 const JS: &str = include_str!("../../../admin-templates/static/admin.js");

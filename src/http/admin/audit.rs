@@ -8,11 +8,11 @@ use axum::routing::get;
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::domain::timestamp;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::page;
 use crate::http::admin::session::{Authorized, ManageUsers};
+use crate::state::AppState;
 use crate::storage::accounts::{self, AuditEntry};
 use crate::storage::entities::user;
 
@@ -42,7 +42,7 @@ pub async fn record(
         subject,
         client_addr,
     };
-    if let Err(error) = accounts::record_event(&app.db, entry, app.clock.now()).await {
+    if let Err(error) = accounts::record_event(app.db.conn(), entry, app.clock.now()).await {
         tracing::error!(%error, action, "could not record an audit event");
     }
 }
@@ -64,7 +64,7 @@ async fn audit_log(
     Query(query): Query<PageQuery>,
 ) -> Result<Html<String>, AdminError> {
     let page_number = query.page.unwrap_or(1).max(1);
-    let (events, total) = accounts::recent_events(&app.db, page_number, PER_PAGE).await?;
+    let (events, total) = accounts::recent_events(app.db.conn(), page_number, PER_PAGE).await?;
     let events: Vec<_> = events
         .into_iter()
         .map(|e| {

@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::http::admin::error::AdminError;
+use crate::state::AppState;
 
 const CSRF_KEY: &str = "csrf";
 

@@ -5,23 +5,23 @@ use axum::extract::State;
 use axum::response::Html;
 use minijinja::context;
 
-use crate::app::AppState;
 use crate::domain::accounts::Permission;
 use crate::domain::timestamp;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::page;
 use crate::http::admin::session::{Authorized, UseDashboard};
 use crate::link_health::LinkVerdict;
+use crate::state::AppState;
 use crate::storage::{accounts, overview, promos};
 
 pub async fn dashboard(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<UseDashboard>,
 ) -> Result<Html<String>, AdminError> {
-    let counts = overview::content_counts(&app.db).await?;
-    let recent_articles = overview::recently_changed_articles(&app.db, 8).await?;
+    let counts = overview::content_counts(app.db.conn()).await?;
+    let recent_articles = overview::recently_changed_articles(app.db.conn(), 8).await?;
     let recent_events = if who.can(Permission::ManageUsers) {
-        let (events, _) = accounts::recent_events(&app.db, 1, 8).await?;
+        let (events, _) = accounts::recent_events(app.db.conn(), 1, 8).await?;
         events
             .into_iter()
             .map(|e| context! { at => timestamp::format(&e.at), actor => e.actor, action => e.action, subject => e.subject })
@@ -40,7 +40,7 @@ pub async fn dashboard(
         counts => minijinja::Value::from(minijinja::value::Serde(&counts)),
         recent_articles => minijinja::Value::from(minijinja::value::Serde(&recent_articles)),
         recent_events,
-        user_count => if who.can(Permission::ManageUsers) { Some(accounts::count_users(&app.db).await?) } else { None },
+        user_count => if who.can(Permission::ManageUsers) { Some(accounts::count_users(app.db.conn()).await?) } else { None },
     };
     page(&who, "dashboard.html", "/admin", values).await
 }
@@ -52,7 +52,7 @@ async fn promo_alerts(
 ) -> Result<(Vec<minijinja::Value>, Vec<minijinja::Value>), AdminError> {
     let now = app.clock.now();
     let soon = now + chrono::Duration::days(7);
-    let rows = promos::overview(&app.db, now, now - chrono::Duration::days(30)).await?;
+    let rows = promos::overview(app.db.conn(), now, now - chrono::Duration::days(30)).await?;
     let mut ending: Vec<&promos::PromoRow> = rows
         .iter()
         .filter(|r| r.ends_at.is_some_and(|e| now < e && e <= soon))

@@ -6,6 +6,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 
 use crate::http::admin::templates::TEMPLATES;
+use crate::operations::OpError;
 use crate::storage::StorageError;
 
 #[derive(Debug)]
@@ -24,6 +25,8 @@ pub enum AdminError {
     BadRequest(String),
     PayloadTooLarge,
     UnsupportedMediaType,
+    /// The database does not answer (or another process holds it busy); nothing was changed.
+    Unavailable,
     Internal,
 }
 
@@ -68,6 +71,13 @@ impl AdminError {
                 "Forms must be sent as application/x-www-form-urlencoded. Nothing was changed."
                     .into(),
             ),
+            AdminError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The database is not available",
+                "Nothing was changed. Go back (your text is still in the form) and try again in \
+                 a moment."
+                    .into(),
+            ),
             AdminError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
@@ -79,8 +89,41 @@ impl AdminError {
 
 impl From<StorageError> for AdminError {
     fn from(error: StorageError) -> Self {
+        if error.is_unavailable() {
+            tracing::warn!(%error, "the database is not available");
+            return AdminError::Unavailable;
+        }
         tracing::error!(%error, "storage error in the admin");
         AdminError::Internal
+    }
+}
+
+impl From<sea_orm::DbErr> for AdminError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        StorageError::from(error).into()
+    }
+}
+
+/// Outcomes a handler did not show in its own page: still never a bare 500 for the user's doing.
+impl From<OpError> for AdminError {
+    fn from(error: OpError) -> Self {
+        match error {
+            OpError::NotFound => AdminError::NotFound,
+            OpError::Unavailable(reason) => {
+                tracing::warn!(%reason, "the database is not available");
+                AdminError::Unavailable
+            }
+            OpError::Storage(e) => e.into(),
+            OpError::Conflict => AdminError::BadRequest(
+                "someone saved a newer version in the meantime; reload the page and try again"
+                    .into(),
+            ),
+            OpError::InUse(users) => AdminError::BadRequest(format!(
+                "this is still used by {} article(s); remove it from them first",
+                users.len()
+            )),
+            OpError::Invalid(problems) => AdminError::BadRequest(problems.to_string()),
+        }
     }
 }
 

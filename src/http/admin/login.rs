@@ -11,7 +11,6 @@ use minijinja::context;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::domain::accounts::{NewUser, Role, throttle};
 use crate::domain::passwords;
 use crate::domain::timestamp::Timestamp;
@@ -21,7 +20,9 @@ use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, public_page};
 use crate::http::admin::session::{self, SignedIn};
-use crate::storage::accounts::{self, AccountError, UserRecord};
+use crate::operations::{self, OpError};
+use crate::state::AppState;
+use crate::storage::accounts;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -43,7 +44,7 @@ pub struct SetupForm {
 }
 
 async fn setup_form(State(app): State<AppState>, session: Session) -> Result<Response, AdminError> {
-    if accounts::count_users(&app.db).await? > 0 {
+    if accounts::count_users(app.db.conn()).await? > 0 {
         return Err(AdminError::NotFound);
     }
     Ok(public_page(
@@ -61,7 +62,7 @@ async fn setup(
     ClientAddr(addr): ClientAddr,
     CsrfForm(form): CsrfForm<SetupForm>,
 ) -> Result<Response, AdminError> {
-    if accounts::count_users(&app.db).await? > 0 {
+    if accounts::count_users(app.db.conn()).await? > 0 {
         return Err(AdminError::NotFound);
     }
     let new_user = NewUser {
@@ -83,43 +84,20 @@ async fn setup(
             .await?
             .into_response());
     }
-    let hash = hash_password(new_user.password.clone()).await?;
     let now = app.clock.now();
-    let record = UserRecord {
-        email: &new_user.email,
-        display_name: &new_user.display_name,
-        role: Role::Admin,
-        password_hash: hash,
-    };
-    let user = match accounts::create_first_admin(&app.db, record, now).await {
+    let user = match operations::users::set_up_first_admin(&app.db, &addr, new_user, now).await {
         Ok(user) => user,
-        Err(AccountError::AlreadySetUp) => return Err(AdminError::NotFound),
-        Err(AccountError::EmailTaken) => return Err(AdminError::NotFound),
-        Err(AccountError::Storage(e)) => return Err(e.into()),
+        // Someone else finished the set-up first (or the email was taken by them).
+        Err(OpError::NotFound) => return Err(AdminError::NotFound),
+        Err(OpError::Invalid(problems)) if problems.iter().any(|p| p.path == "email") => {
+            return Err(AdminError::NotFound);
+        }
+        Err(other) => return Err(other.into()),
     };
-    audit::record(
-        &app,
-        Actor::User(&user),
-        "setup",
-        &format!("created the first admin {}", user.email),
-        &addr,
-    )
-    .await;
     session::start(&session, &user, now).await?;
-    accounts::record_login(&app.db, user, now).await?;
+    accounts::record_login(app.db.conn(), user, now).await?;
     session::flash(&session, "Welcome to Tether. Your admin account is ready.").await?;
     Ok(Redirect::to("/admin").into_response())
-}
-
-/// Hashes on a blocking thread: argon2 is deliberately slow.
-pub async fn hash_password(password: String) -> Result<String, AdminError> {
-    tokio::task::spawn_blocking(move || passwords::hash(&password))
-        .await
-        .map_err(|_| AdminError::Internal)?
-        .map_err(|e| {
-            tracing::error!(error = %e, "password hashing failed");
-            AdminError::Internal
-        })
 }
 
 /// Verifies on a blocking thread; `None` (unknown account) spends the same time.
@@ -165,7 +143,7 @@ async fn login_form(
     session: Session,
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, AdminError> {
-    if accounts::count_users(&app.db).await? == 0 {
+    if accounts::count_users(app.db.conn()).await? == 0 {
         return Ok(Redirect::to("/admin/setup").into_response());
     }
     let next = safe_next(query.next.as_deref().unwrap_or("/admin")).to_owned();
@@ -198,14 +176,14 @@ async fn login(
         .await;
         return Err(AdminError::TooManyAttempts { retry_after_secs });
     }
-    let user = accounts::find_user_by_email(&app.db, &form.email).await?;
+    let user = accounts::find_user_by_email(app.db.conn(), &form.email).await?;
     let matches = verify_password(
         form.password.clone(),
         user.as_ref().map(|u| u.password_hash.clone()),
     )
     .await?;
     let user = user.filter(|u| matches && u.active);
-    accounts::record_attempt(&app.db, &form.email, &addr, user.is_some(), now).await?;
+    accounts::record_attempt(app.db.conn(), &form.email, &addr, user.is_some(), now).await?;
     let Some(user) = user else {
         audit::record(
             &app,
@@ -226,7 +204,7 @@ async fn login(
     };
     session::start(&session, &user, now).await?;
     audit::record(&app, Actor::User(&user), "sign_in", "signed in", &addr).await;
-    accounts::record_login(&app.db, user, now).await?;
+    accounts::record_login(app.db.conn(), user, now).await?;
     Ok(Redirect::to(safe_next(&form.next)).into_response())
 }
 
@@ -242,15 +220,16 @@ async fn throttled(
     let wait_from = |oldest: Option<Timestamp>| {
         oldest.map_or(60, |t| (t + throttle::window() - now).num_seconds().max(1))
     };
-    let (by_addr, oldest_addr) = accounts::failures_since(&app.db, None, Some(addr), since).await?;
+    let (by_addr, oldest_addr) =
+        accounts::failures_since(app.db.conn(), None, Some(addr), since).await?;
     if by_addr >= throttle::MAX_FAILURES {
         return Ok(Some(wait_from(oldest_addr)));
     }
     let (by_account, oldest_account) =
-        accounts::failures_since(&app.db, Some(email), None, since).await?;
+        accounts::failures_since(app.db.conn(), Some(email), None, since).await?;
     if by_account >= throttle::MAX_FAILURES {
         let (by_pair, _) =
-            accounts::failures_since(&app.db, Some(email), Some(addr), since).await?;
+            accounts::failures_since(app.db.conn(), Some(email), Some(addr), since).await?;
         if by_pair > 0 {
             return Ok(Some(wait_from(oldest_account)));
         }

@@ -31,7 +31,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::storage::sessions::DbSessionStore;
 
 /// Largest form body the admin accepts.
@@ -44,7 +44,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub fn router(state: &AppState) -> Router<AppState> {
     let https = state.config.is_https();
     let idle = Duration::seconds(state.config.session_idle.num_seconds());
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.conn().clone()))
         .with_name(if https {
             "__Host-tether_session"
         } else {

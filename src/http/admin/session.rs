@@ -11,12 +11,14 @@ use axum::http::request::Parts;
 use chrono::DateTime;
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::domain::accounts::{Permission, Role};
 use crate::domain::timestamp::Timestamp;
 use crate::http::admin::error::AdminError;
+use crate::operations::Actor;
+use crate::state::AppState;
 use crate::storage::accounts;
 use crate::storage::entities::user;
+use crate::storage::revisions::Author;
 use crate::storage::sessions::USER_ID_KEY;
 
 const SIGNED_IN_AT: &str = "signed_in_at";
@@ -57,6 +59,24 @@ impl SignedIn {
     pub fn can(&self, permission: Permission) -> bool {
         self.role.can(permission)
     }
+
+    /// This user, asking from `address`, as operations record them in the audit trail.
+    pub fn actor(&self, address: &str) -> Actor {
+        Actor {
+            user_id: Some(self.user.id),
+            name: self.user.email.clone(),
+            address: address.to_owned(),
+        }
+    }
+}
+
+/// This user as the author of an article revision (`keep` revisions are kept per article).
+pub fn author(who: &SignedIn, keep: u64) -> Author {
+    Author {
+        user_id: Some(who.user.id),
+        name: who.user.email.clone(),
+        keep,
+    }
 }
 
 impl FromRequestParts<AppState> for SignedIn {
@@ -89,11 +109,11 @@ impl FromRequestParts<AppState> for SignedIn {
             session.flush().await?;
             return Err(sign_in());
         }
-        let user = accounts::find_user(&state.db, user_id).await?;
-        let Some((user, role)) = user
-            .filter(|u| u.active)
-            .and_then(|u| Role::parse(&u.role).map(|r| (u, r)))
-        else {
+        let user = accounts::find_user(state.db.conn(), user_id).await?;
+        let Some((user, role)) = user.filter(|u| u.active).map(|u| {
+            let role = u.role;
+            (u, role)
+        }) else {
             session.flush().await?;
             return Err(sign_in());
         };

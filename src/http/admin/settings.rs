@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use minijinja::context;
 
-use crate::app::AppState;
 use crate::domain::content::SHORT_TEXT_MAX;
 use crate::domain::problems::Problems;
 use crate::domain::rules;
@@ -18,6 +17,7 @@ use crate::http::admin::error::AdminError;
 use crate::http::admin::promos::editor::default_disclosure;
 use crate::http::admin::render::{field_errors, page};
 use crate::http::admin::session::{self, Authorized, ManageSettings};
+use crate::state::AppState;
 use crate::storage::settings;
 
 pub fn router() -> Router<AppState> {
@@ -53,7 +53,7 @@ async fn save(
             .await?
             .into_response());
     }
-    settings::set_default_disclosure(&app.db, &text).await?;
+    settings::set_default_disclosure(app.db.conn(), &text).await?;
     audit::record(
         &app,
         Actor::User(&who.user),

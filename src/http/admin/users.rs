@@ -9,20 +9,19 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use crate::app::AppState;
-use crate::domain::accounts::{NewUser, Role, check_display_name, check_password};
+use crate::domain::accounts::{NewUser, Role};
 use crate::domain::problems::Problems;
 use crate::domain::timestamp;
-use crate::http::admin::audit::{self, Actor};
 use crate::http::admin::client::ClientAddr;
 use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
-use crate::http::admin::login::hash_password;
 use crate::http::admin::render::{field_errors, page};
 use crate::http::admin::session::{self, Authorized, ManageUsers};
-use crate::storage::accounts::{self, AccountError, UserRecord};
+use crate::operations::users::{PasswordChange, UserChanges};
+use crate::operations::{self, OpError};
+use crate::state::AppState;
+use crate::storage::accounts;
 use crate::storage::entities::user;
-use crate::storage::sessions::end_sessions_of;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -44,8 +43,8 @@ fn user_view(u: &user::Model) -> Value {
         id => u.id,
         email => u.email.clone(),
         display_name => u.display_name.clone(),
-        role => u.role.clone(),
-        role_label => Role::parse(&u.role).map(Role::label).unwrap_or("?"),
+        role => u.role.as_str(),
+        role_label => u.role.label(),
         active => u.active,
         last_login_at => u.last_login_at.as_ref().map(timestamp::format),
         created_at => timestamp::format(&u.created_at),
@@ -56,7 +55,7 @@ async fn list(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ManageUsers>,
 ) -> Result<Response, AdminError> {
-    let users: Vec<Value> = accounts::list_users(&app.db)
+    let users: Vec<Value> = accounts::list_users(app.db.conn())
         .await?
         .iter()
         .map(user_view)
@@ -105,27 +104,10 @@ async fn create(
         role: role.unwrap_or(Role::Editor),
         password: form.password.clone(),
     };
-    if let Err(found) = new_user.validate() {
-        problems.extend(found);
-    }
     if problems.is_empty() {
-        let hash = hash_password(new_user.password.clone()).await?;
-        let record = UserRecord {
-            email: &new_user.email,
-            display_name: &new_user.display_name,
-            role: new_user.role,
-            password_hash: hash,
-        };
-        match accounts::create_user(&app.db, record, app.clock.now()).await {
+        let actor = who.actor(&addr);
+        match operations::users::create(&app.db, &actor, new_user.clone(), app.clock.now()).await {
             Ok(created) => {
-                audit::record(
-                    &app,
-                    Actor::User(&who.user),
-                    "user_created",
-                    &format!("{} as {}", created.email, created.role),
-                    &addr,
-                )
-                .await;
                 session::flash(
                     &who.session,
                     format!(
@@ -137,12 +119,11 @@ async fn create(
                 .await?;
                 return Ok(Redirect::to("/admin/users").into_response());
             }
-            Err(AccountError::EmailTaken) => {
-                problems.push("email", "an account with this email already exists")
-            }
-            Err(AccountError::AlreadySetUp) => return Err(AdminError::Internal),
-            Err(AccountError::Storage(e)) => return Err(e.into()),
+            Err(OpError::Invalid(found)) => problems.extend(found),
+            Err(other) => return Err(other.into()),
         }
+    } else if let Err(found) = new_user.validate() {
+        problems.extend(found);
     }
     // The password is not sent back into the page.
     let values = context! {
@@ -156,7 +137,7 @@ async fn create(
 }
 
 async fn find(app: &AppState, id: i32) -> Result<user::Model, AdminError> {
-    accounts::find_user(&app.db, id)
+    accounts::find_user(app.db.conn(), id)
         .await?
         .ok_or(AdminError::NotFound)
 }
@@ -179,7 +160,7 @@ async fn edit_form(
     Path(id): Path<i32>,
 ) -> Result<Response, AdminError> {
     let target = find(&app, id).await?;
-    let form = context! { display_name => target.display_name.clone(), role => target.role.clone(), active => target.active };
+    let form = context! { display_name => target.display_name.clone(), role => target.role.as_str(), active => target.active };
     edit_page(&who, &target, form, context! {}).await
 }
 
@@ -202,60 +183,30 @@ async fn update(
     CsrfForm(form): CsrfForm<UpdateForm>,
 ) -> Result<Response, AdminError> {
     let target = find(&app, id).await?;
-    let mut problems = Problems::new();
-    check_display_name(&mut problems, "display_name", &form.display_name);
-    let role = Role::parse(&form.role);
-    if role.is_none() {
-        problems.push("role", "choose one of the roles");
-    }
     let active = form.active.is_some();
-    let stays_admin = role == Some(Role::Admin) && active;
-    if target.role == Role::Admin.as_str()
-        && target.active
-        && !stays_admin
-        && accounts::other_active_admins(&app.db, target.id).await? == 0
-    {
-        problems.push(
-            "role",
-            "this is the last active admin: make another admin first",
-        );
-    }
-    let (Some(role), true) = (role, problems.is_empty()) else {
-        let form = context! { display_name => form.display_name, role => form.role, active };
-        return edit_page(&who, &target, form, field_errors(&problems)).await;
+    let outcome = match Role::parse(&form.role) {
+        Some(role) => {
+            let changes = UserChanges {
+                display_name: form.display_name.clone(),
+                role,
+                active,
+            };
+            let actor = who.actor(&addr);
+            operations::users::update(&app.db, &actor, target.id, changes, app.clock.now()).await
+        }
+        None => Err(OpError::invalid("role", "choose one of the roles")),
     };
-    let was_active = target.active;
-    let updated = accounts::update_user(
-        &app.db,
-        target,
-        &form.display_name,
-        role,
-        active,
-        app.clock.now(),
-    )
-    .await?;
-    if was_active && !active {
-        end_sessions_of(&app.db, updated.id, None)
-            .await
-            .map_err(crate::storage::StorageError::from)?;
+    match outcome {
+        Ok(updated) => {
+            session::flash(&who.session, format!("Saved {}.", updated.email)).await?;
+            Ok(Redirect::to("/admin/users").into_response())
+        }
+        Err(OpError::Invalid(problems)) => {
+            let form = context! { display_name => form.display_name, role => form.role, active };
+            edit_page(&who, &target, form, field_errors(&problems)).await
+        }
+        Err(other) => Err(other.into()),
     }
-    let summary = format!(
-        "{}: name \"{}\", role {}, {}",
-        updated.email,
-        updated.display_name,
-        updated.role,
-        if active { "active" } else { "deactivated" }
-    );
-    audit::record(
-        &app,
-        Actor::User(&who.user),
-        "user_updated",
-        &summary,
-        &addr,
-    )
-    .await;
-    session::flash(&who.session, format!("Saved {}.", updated.email)).await?;
-    Ok(Redirect::to("/admin/users").into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -272,38 +223,39 @@ async fn reset_password(
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> Result<Response, AdminError> {
     let target = find(&app, id).await?;
-    let mut problems = Problems::new();
-    check_password(&mut problems, "password", &form.password);
-    if !problems.is_empty() {
-        let edit = context! { display_name => target.display_name.clone(), role => target.role.clone(), active => target.active };
-        let values = context! { target => user_view(&target), form => edit, errors => context! {}, roles => roles(), password_errors => field_errors(&problems) };
-        return Ok(page(&who, "users/edit.html", "/admin/users", values)
-            .await?
-            .into_response());
-    }
-    let hash = hash_password(form.password).await?;
-    let updated = accounts::set_password(&app.db, target, hash, app.clock.now()).await?;
-    let keep = (updated.id == who.user.id)
+    let keep = (target.id == who.user.id)
         .then(|| who.session.id())
         .flatten();
-    end_sessions_of(&app.db, updated.id, keep)
-        .await
-        .map_err(crate::storage::StorageError::from)?;
-    audit::record(
-        &app,
-        Actor::User(&who.user),
-        "password_reset",
-        &updated.email,
-        &addr,
+    let actor = who.actor(&addr);
+    let change = PasswordChange::Reset { keep_session: keep };
+    let outcome = operations::users::set_password(
+        &app.db,
+        &actor,
+        target.clone(),
+        form.password,
+        change,
+        app.clock.now(),
     )
     .await;
-    session::flash(
-        &who.session,
-        format!(
-            "New password set for {}; their other sessions have ended.",
-            updated.email
-        ),
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/admin/users/{}", updated.id)).into_response())
+    match outcome {
+        Ok(updated) => {
+            session::flash(
+                &who.session,
+                format!(
+                    "New password set for {}; their other sessions have ended.",
+                    updated.email
+                ),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/admin/users/{}", updated.id)).into_response())
+        }
+        Err(OpError::Invalid(problems)) => {
+            let edit = context! { display_name => target.display_name.clone(), role => target.role.as_str(), active => target.active };
+            let values = context! { target => user_view(&target), form => edit, errors => context! {}, roles => roles(), password_errors => field_errors(&problems) };
+            Ok(page(&who, "users/edit.html", "/admin/users", values)
+                .await?
+                .into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
 }

@@ -5,15 +5,16 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::app::AppState;
+use crate::domain::timestamp::Timestamp;
 use crate::domain::{preview, rules};
 use crate::http::api::dto::{Article, ArticleList, ArticleSummaryDto, Data, PageMeta};
 use crate::http::conditional::json_body;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::read_cache::CachedBody;
-use crate::storage::placements;
-use crate::storage::public_read::{self, ArticleFilter};
+use crate::state::AppState;
+use crate::storage::public_read::{self, ArticleFilter, PromoView, PublishedArticle, TimeBound};
+use crate::storage::{StorageError, placements};
 
 pub const DEFAULT_PER_PAGE: u64 = 20;
 pub const MAX_PER_PAGE: u64 = 100;
@@ -136,7 +137,7 @@ pub async fn list_articles(
     let cached = app
         .cache
         .get_or_load(&key, now, || async {
-            let page = public_read::list_articles(&app.db, &filter, now).await?;
+            let page = public_read::list_articles(app.db.conn(), &filter, now).await?;
             let body = ArticleList {
                 data: page
                     .value
@@ -199,22 +200,13 @@ pub async fn get_article(
     let cached = app
         .cache
         .get_or_load(&format!("article/{slug}"), now, || async {
-            let Some(found) = public_read::find_article(&app.db, &slug, now).await? else {
+            let Some((article, placed, changes_at)) =
+                read_article(&app, slug.clone(), now, true).await?
+            else {
                 return Ok::<_, ApiError>(None);
             };
-            let placed = placements::running(
-                &app.db,
-                &app.config.promo_slots,
-                &found.value.summary.tags,
-                now,
-            )
-            .await?;
-            let changes_at = [found.changes_at, placed.changes_at]
-                .into_iter()
-                .flatten()
-                .min();
             let body = serde_json::to_vec(&Data {
-                data: Article::new(found.value, placed.value, &app.config.public_url),
+                data: Article::new(article, placed, &app.config.public_url),
             })?;
             Ok(Some(CachedBody::new(body.into(), changes_at)))
         })
@@ -232,13 +224,11 @@ async fn preview_article(app: &AppState, slug: &str, token: &str) -> Result<Resp
             e.to_string(),
         )
     })?;
-    let article = public_read::find_article_for_preview(&app.db, slug, now)
+    let (article, placed, _) = read_article(app, slug.to_owned(), now, false)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no article has the slug \"{slug}\"")))?;
-    let placed =
-        placements::running(&app.db, &app.config.promo_slots, &article.summary.tags, now).await?;
     let body = serde_json::to_vec(&Data {
-        data: Article::new(article, placed.value, &app.config.public_url),
+        data: Article::new(article, placed, &app.config.public_url),
     })?;
     let mut response = json_body(&CachedBody::new(body.into(), None));
     response.headers_mut().insert(
@@ -247,6 +237,43 @@ async fn preview_article(app: &AppState, slug: &str, token: &str) -> Result<Resp
     );
     Ok(response)
 }
+
+/// An article (published only, or any for a preview) with the promos placed for it, from one
+/// snapshot, and the next moment the clock alone changes it.
+async fn read_article(
+    app: &AppState,
+    slug: String,
+    now: Timestamp,
+    published_only: bool,
+) -> Result<Option<(PublishedArticle, Placed, Option<Timestamp>)>, StorageError> {
+    let slots = app.config.promo_slots.clone();
+    app.db
+        .read(move |txn| {
+            Box::pin(async move {
+                let found = if published_only {
+                    public_read::find_article(txn, &slug, now).await?
+                } else {
+                    public_read::find_article_for_preview(txn, &slug, now)
+                        .await?
+                        .map(|value| TimeBound {
+                            value,
+                            changes_at: None,
+                        })
+                };
+                let Some(found) = found else {
+                    return Ok(None);
+                };
+                let placed =
+                    placements::running(txn, &slots, &found.value.summary.tags, now).await?;
+                let changes_at = TimeBound::<()>::earliest(found.changes_at, placed.changes_at);
+                Ok(Some((found.value, placed.value, changes_at)))
+            })
+        })
+        .await
+}
+
+/// The promos placed for an article, by slot.
+type Placed = std::collections::BTreeMap<String, Vec<PromoView>>;
 
 #[cfg(test)]
 mod tests {

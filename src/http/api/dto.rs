@@ -9,8 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::markdown::to_safe_html;
-use crate::domain::promotions::tracked_url;
-use crate::domain::publishing::promo_link_rel;
+use crate::domain::promotions::{promo_link_rel, tracked_url};
 use crate::domain::timestamp::{self, Timestamp};
 use crate::storage::public_read::{
     ArticleSummary, FeelingListView, PerspectiveView, PromoView, PublishedArticle, PublishedBlock,

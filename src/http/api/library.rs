@@ -4,13 +4,13 @@
 use axum::extract::State;
 use axum::response::Response;
 
-use crate::app::AppState;
 use crate::domain::rules;
 use crate::http::api::dto::{Data, FeelingList, Perspective, Promo, PromoBlock, StepGuide};
 use crate::http::conditional::json_body;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::read_cache::CachedBody;
+use crate::state::AppState;
 use crate::storage::{placements, public_read};
 
 /// Serves `key` from the read cache, loading it with `load` on a miss; `what` names the thing in
@@ -58,7 +58,10 @@ pub async fn get_feeling_list(
     }
     let db = app.db.clone();
     cached_or_not_found(&app, format!("feeling-list/{slug}"), what, || async move {
-        let Some(list) = public_read::find_feeling_list(&db, &slug).await? else {
+        let found = db
+            .read(move |txn| Box::pin(public_read::find_feeling_list(txn, slug)))
+            .await?;
+        let Some(list) = found else {
             return Ok(None);
         };
         Ok(Some(CachedBody::new(body(FeelingList::from(list))?, None)))
@@ -89,7 +92,10 @@ pub async fn get_step_guide(
     }
     let db = app.db.clone();
     cached_or_not_found(&app, format!("step-guide/{slug}"), what, || async move {
-        let Some(guide) = public_read::find_step_guide(&db, &slug).await? else {
+        let found = db
+            .read(move |txn| Box::pin(public_read::find_step_guide(txn, slug)))
+            .await?;
+        let Some(guide) = found else {
             return Ok(None);
         };
         Ok(Some(CachedBody::new(body(StepGuide::from(guide))?, None)))
@@ -122,7 +128,7 @@ pub async fn get_promo(
     let now = app.clock.now();
     let public_url = app.config.public_url.clone();
     cached_or_not_found(&app, format!("promo/{slug}"), what, || async move {
-        let Some(promo) = public_read::find_running_promo(&db, &slug, now).await? else {
+        let Some(promo) = public_read::find_running_promo(db.conn(), &slug, now).await? else {
             return Ok(None);
         };
         Ok(Some(CachedBody::new(
@@ -183,7 +189,7 @@ pub async fn get_placements(
     let slots = vec![slot.clone()];
     let public_url = app.config.public_url.clone();
     cached_or_not_found(&app, key, format!("slot \"{slot}\""), || async move {
-        let mut found = placements::running(&db, &slots, &tags, now).await?;
+        let mut found = placements::running(db.conn(), &slots, &tags, now).await?;
         let promos = found.value.remove(&slots[0]).unwrap_or_default();
         let blocks: Vec<PromoBlock> = promos
             .into_iter()
@@ -211,7 +217,7 @@ pub async fn list_perspectives(State(app): State<AppState>) -> Result<Response, 
         "perspectives".to_owned(),
         "perspectives".to_owned(),
         || async move {
-            let list: Vec<Perspective> = public_read::list_perspectives(&db)
+            let list: Vec<Perspective> = public_read::list_perspectives(db.conn())
                 .await?
                 .into_iter()
                 .map(Perspective::from)

@@ -12,8 +12,8 @@ use utoipa::openapi::{ObjectBuilder, RefOr, Type};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::http::error::ErrorBody;
+use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::content::ArticleStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "articles")]
 pub struct Model {
@@ -12,7 +14,7 @@ pub struct Model {
     pub title: String,
     pub subtitle: Option<String>,
     pub summary: Option<String>,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<DateTimeUtc>,
     pub search_text: String,
     pub version: i32,

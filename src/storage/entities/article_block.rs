@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::content::BlockKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "article_blocks")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub id: i32,
     pub article_id: i32,
     pub position: i32,
-    pub kind: String,
+    pub kind: BlockKind,
     pub heading: Option<String>,
     pub body: Option<String>,
     pub feeling_list_id: Option<i32>,

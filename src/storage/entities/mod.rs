@@ -6,6 +6,7 @@ pub mod article_block;
 pub mod article_revision;
 pub mod article_tag;
 pub mod audit_event;
+pub mod content_event;
 pub mod content_state;
 pub mod feeling_item;
 pub mod feeling_list;

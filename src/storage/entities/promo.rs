@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::content::PromoKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "promos")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub id: i32,
     #[sea_orm(unique)]
     pub slug: String,
-    pub kind: String,
+    pub kind: PromoKind,
     pub eyebrow: Option<String>,
     pub title: String,
     pub body: Option<String>,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::accounts::Role;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -11,7 +13,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub email_key: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub active: bool,
     pub password_hash: String,
     pub password_changed_at: DateTimeUtc,

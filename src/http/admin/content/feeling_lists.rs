@@ -3,15 +3,11 @@
 //! of [`reusable`](super::reusable); this says what a feeling list's rows are.
 
 use axum::Router;
-use sea_orm::DatabaseConnection;
 
-use crate::app::AppState;
 use crate::domain::content::{FeelingItem, FeelingList};
-use crate::domain::timestamp::Timestamp;
 use crate::http::admin::content::form::{Action, Fields};
 use crate::http::admin::content::reusable::{self, ReusablePiece};
-use crate::storage::StorageError;
-use crate::storage::content_write::{self, WriteError};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     reusable::routes::<FeelingList>()
@@ -22,17 +18,7 @@ impl ReusablePiece for FeelingList {
     const LIST_TEMPLATE: &'static str = "content/feeling_lists.html";
     const EDIT_TEMPLATE: &'static str = "content/feeling_list.html";
     const DRAFT: &'static str = "list";
-    const AUDIT: &'static str = "feeling_list";
     const LABEL: &'static str = "Feeling list";
-    const NOUN: &'static str = "list";
-
-    fn slug(&self) -> &str {
-        &self.slug
-    }
-
-    fn title(&self) -> &str {
-        &self.title
-    }
 
     fn from_fields(fields: &Fields) -> Self {
         let items = fields
@@ -77,35 +63,5 @@ impl ReusablePiece for FeelingList {
 
     fn rearrange(&mut self, action: Action) -> bool {
         action.rearrange(&mut self.items)
-    }
-
-    async fn overview(
-        db: &DatabaseConnection,
-    ) -> Result<Vec<(String, String, usize)>, StorageError> {
-        content_write::feeling_lists_overview(db).await
-    }
-
-    async fn load(db: &DatabaseConnection, slug: &str) -> Result<Option<Self>, StorageError> {
-        content_write::load_feeling_list(db, slug).await
-    }
-
-    async fn users(
-        db: &DatabaseConnection,
-        slug: &str,
-    ) -> Result<Vec<(String, String)>, StorageError> {
-        content_write::feeling_list_users(db, slug).await
-    }
-
-    async fn save(
-        db: &DatabaseConnection,
-        existing: Option<&str>,
-        piece: &Self,
-        now: Timestamp,
-    ) -> Result<(), WriteError> {
-        content_write::save_feeling_list(db, existing, piece, now).await
-    }
-
-    async fn delete(db: &DatabaseConnection, slug: &str) -> Result<(), WriteError> {
-        content_write::delete_feeling_list(db, slug).await
     }
 }

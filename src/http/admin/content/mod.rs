@@ -11,9 +11,8 @@ pub mod step_guides;
 use axum::Router;
 use minijinja::{Value, context};
 
-use crate::app::AppState;
 use crate::http::admin::error::AdminError;
-use crate::storage::content_write::WriteError;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,22 +32,11 @@ pub fn usage(users: &[(String, String)]) -> Vec<Value> {
 
 /// The perspectives for a select box: key and label.
 pub async fn perspective_choices(app: &AppState) -> Result<Vec<Value>, AdminError> {
-    Ok(crate::storage::public_read::list_perspectives(&app.db)
-        .await?
-        .into_iter()
-        .map(|p| context! { key => p.key, label => p.label })
-        .collect())
-}
-
-impl From<WriteError> for AdminError {
-    fn from(error: WriteError) -> Self {
-        match error {
-            WriteError::NotFound => AdminError::NotFound,
-            WriteError::Storage(e) => e.into(),
-            other => {
-                tracing::error!(error = %other, "unhandled content write outcome");
-                AdminError::Internal
-            }
-        }
-    }
+    Ok(
+        crate::storage::public_read::list_perspectives(app.db.conn())
+            .await?
+            .into_iter()
+            .map(|p| context! { key => p.key, label => p.label })
+            .collect(),
+    )
 }

@@ -7,16 +7,16 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::domain::content::Perspective;
-use crate::http::admin::audit::{self, Actor};
 use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::usage;
 use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
 use crate::http::admin::session::{self, Authorized, EditContent, ReadContent, SignedIn};
-use crate::storage::content_write::{self, WriteError};
+use crate::operations::{self, OpError};
+use crate::state::AppState;
+use crate::storage::{StorageError, perspectives};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,11 +32,17 @@ async fn show(
     errors: Value,
     in_use: Value,
 ) -> Result<Response, AdminError> {
-    let perspectives: Vec<Value> = content_write::perspectives_with_usage(&app.db)
-        .await?
-        .into_iter()
-        .map(|(p, used)| context! { key => p.key, label => p.label, used })
-        .collect();
+    let mut rows: Vec<Value> = Vec::new();
+    for p in perspectives::all(app.db.conn())
+        .await
+        .map_err(StorageError::from)?
+    {
+        let used = perspectives::usage(app.db.conn(), p.id)
+            .await
+            .map_err(StorageError::from)?;
+        rows.push(context! { key => p.key, label => p.label, used });
+    }
+    let perspectives = rows;
     let can_edit = who.can(crate::domain::accounts::Permission::EditContent);
     let values = context! { perspectives, form, errors, in_use, can_edit };
     Ok(page(
@@ -74,24 +80,15 @@ async fn create(
         key: form.key.trim().to_owned(),
         label: form.label.trim().to_owned(),
     };
-    match content_write::create_perspective(&app.db, &new).await {
+    let label = new.label.clone();
+    let created =
+        operations::perspectives::create(&app.db, &who.actor(&addr), new, app.clock.now()).await;
+    match created {
         Ok(()) => {
-            audit::record(
-                &app,
-                Actor::User(&who.user),
-                "perspective_created",
-                &format!("{} ({})", new.key, new.label),
-                &addr,
-            )
-            .await;
-            session::flash(
-                &who.session,
-                format!("Perspective \"{}\" added.", new.label),
-            )
-            .await?;
+            session::flash(&who.session, format!("Perspective \"{label}\" added.")).await?;
             Ok(Redirect::to("/admin/perspectives").into_response())
         }
-        Err(WriteError::Invalid(problems)) => {
+        Err(OpError::Invalid(problems)) => {
             show(
                 &app,
                 &who,
@@ -118,20 +115,14 @@ async fn relabel(
     Path(key): Path<String>,
     CsrfForm(form): CsrfForm<LabelForm>,
 ) -> Result<Response, AdminError> {
-    match content_write::relabel_perspective(&app.db, &key, form.label.trim()).await {
+    let actor = who.actor(&addr);
+    let label = form.label.trim();
+    match operations::perspectives::relabel(&app.db, &actor, &key, label, app.clock.now()).await {
         Ok(()) => {
-            audit::record(
-                &app,
-                Actor::User(&who.user),
-                "perspective_renamed",
-                &format!("{key} → {}", form.label.trim()),
-                &addr,
-            )
-            .await;
             session::flash(&who.session, "Label saved.").await?;
             Ok(Redirect::to("/admin/perspectives").into_response())
         }
-        Err(WriteError::Invalid(problems)) => {
+        Err(OpError::Invalid(problems)) => {
             let message = problems
                 .iter()
                 .map(|p| p.message.clone())
@@ -158,20 +149,13 @@ async fn delete(
     Path(key): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AdminError> {
-    match content_write::delete_perspective(&app.db, &key).await {
+    match operations::perspectives::delete(&app.db, &who.actor(&addr), &key, app.clock.now()).await
+    {
         Ok(()) => {
-            audit::record(
-                &app,
-                Actor::User(&who.user),
-                "perspective_deleted",
-                &key,
-                &addr,
-            )
-            .await;
             session::flash(&who.session, format!("Perspective \"{key}\" deleted.")).await?;
             Ok(Redirect::to("/admin/perspectives").into_response())
         }
-        Err(WriteError::InUse(users)) => {
+        Err(OpError::InUse(users)) => {
             show(
                 &app,
                 &who,

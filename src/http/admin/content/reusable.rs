@@ -4,21 +4,16 @@
 //! piece. What differs between the two kinds is stated once, in [`ReusablePiece`].
 
 use std::collections::BTreeMap;
-use std::future::Future;
 
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::{Value, context};
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::domain::accounts::Permission;
 use crate::domain::problems::Problems;
-use crate::domain::timestamp::Timestamp;
-use crate::http::admin::audit::{self, Actor};
 use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::form::{Action, Fields};
 use crate::http::admin::content::{perspective_choices, usage};
@@ -26,25 +21,22 @@ use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
 use crate::http::admin::session::{self, Authorized, EditContent, ReadContent, SignedIn};
-use crate::storage::StorageError;
-use crate::storage::content_write::WriteError;
+use crate::operations::{self, OpError};
+use crate::state::AppState;
+use crate::storage::library::{self, StoredPiece};
+use crate::storage::{StorageError, articles};
 
-/// A titled, slugged piece of content made of ordered rows, reusable by several articles.
-pub trait ReusablePiece: Serialize + Sized + Send + Sync + 'static {
+/// The admin screens of a piece: what its pages and form look like.
+pub trait ReusablePiece: StoredPiece + Serialize {
     /// Where its screens live, e.g. `/admin/feeling-lists`.
     const PATH: &'static str;
     const LIST_TEMPLATE: &'static str;
     const EDIT_TEMPLATE: &'static str;
     /// The name the editor template gives the draft (`list`, `guide`).
     const DRAFT: &'static str;
-    /// The start of its audit actions (`feeling_list` for `feeling_list_created`, ...).
-    const AUDIT: &'static str;
-    /// For messages: "Feeling list", and the short "list".
+    /// For messages: "Feeling list".
     const LABEL: &'static str;
-    const NOUN: &'static str;
 
-    fn slug(&self) -> &str;
-    fn title(&self) -> &str;
     /// The form's draft, rows in the order shown.
     fn from_fields(fields: &Fields) -> Self;
     /// A new piece with one empty row; `first_perspective` is the site's first perspective key.
@@ -52,30 +44,14 @@ pub trait ReusablePiece: Serialize + Sized + Send + Sync + 'static {
     fn add_row(&mut self);
     /// Applies a move or removal to the rows; `true` if it changed them.
     fn rearrange(&mut self, action: Action) -> bool;
+}
 
-    /// Every piece: (slug, title, number of articles using it).
-    fn overview(
-        db: &DatabaseConnection,
-    ) -> impl Future<Output = Result<Vec<(String, String, usize)>, StorageError>> + Send;
-    fn load(
-        db: &DatabaseConnection,
-        slug: &str,
-    ) -> impl Future<Output = Result<Option<Self>, StorageError>> + Send;
-    /// Articles (slug, title) using the piece with this slug.
-    fn users(
-        db: &DatabaseConnection,
-        slug: &str,
-    ) -> impl Future<Output = Result<Vec<(String, String)>, StorageError>> + Send;
-    fn save(
-        db: &DatabaseConnection,
-        existing: Option<&str>,
-        piece: &Self,
-        now: Timestamp,
-    ) -> impl Future<Output = Result<(), WriteError>> + Send;
-    fn delete(
-        db: &DatabaseConnection,
-        slug: &str,
-    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+/// The stored piece with this slug (and its id), or the 404 page.
+async fn load<P: ReusablePiece>(app: &AppState, slug: &str) -> Result<(i32, P), AdminError> {
+    library::find::<P, _>(app.db.conn(), slug)
+        .await
+        .map_err(StorageError::from)?
+        .ok_or(AdminError::NotFound)
 }
 
 pub fn routes<P: ReusablePiece>() -> Router<AppState> {
@@ -96,8 +72,9 @@ async fn list<P: ReusablePiece>(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ReadContent>,
 ) -> Result<Response, AdminError> {
-    let lists: Vec<Value> = P::overview(&app.db)
-        .await?
+    let lists: Vec<Value> = library::overview::<P, _>(app.db.conn())
+        .await
+        .map_err(StorageError::from)?
         .into_iter()
         .map(|(slug, title, used)| context! { slug, title, used })
         .collect();
@@ -121,7 +98,15 @@ async fn editor<P: ReusablePiece>(
     unsaved: bool,
 ) -> Result<Response, AdminError> {
     let used_by = match original {
-        Some(slug) => P::users(&app.db, slug).await?,
+        Some(slug) => match library::find::<P, _>(app.db.conn(), slug)
+            .await
+            .map_err(StorageError::from)?
+        {
+            Some((id, _)) => articles::using(app.db.conn(), P::BLOCK_COLUMN, id)
+                .await
+                .map_err(StorageError::from)?,
+            None => Vec::new(),
+        },
         None => Vec::new(),
     };
     let values = context! {
@@ -164,7 +149,7 @@ async fn edit_form<P: ReusablePiece>(
     Authorized { who, .. }: Authorized<ReadContent>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
-    let piece = P::load(&app.db, &slug).await?.ok_or(AdminError::NotFound)?;
+    let (_, piece) = load::<P>(&app, &slug).await?;
     editor(&app, &who, Some(&slug), &piece, &Problems::new(), false).await
 }
 
@@ -206,18 +191,21 @@ async fn submit<P: ReusablePiece>(
         let none = Problems::new();
         return editor(&app, &who, original.as_deref(), &draft, &none, true).await;
     }
-    match P::save(&app.db, original.as_deref(), &draft, app.clock.now()).await {
+    let actor = who.actor(&addr);
+    let saved = operations::pieces::save(
+        &app.db,
+        &actor,
+        original.clone(),
+        draft.clone(),
+        app.clock.now(),
+    )
+    .await;
+    match saved {
         Ok(()) => {
-            let what = if original.is_some() {
-                format!("{}_updated", P::AUDIT)
-            } else {
-                format!("{}_created", P::AUDIT)
-            };
-            audit::record(&app, Actor::User(&who.user), &what, draft.slug(), &addr).await;
             session::flash(&who.session, format!("Saved \"{}\".", draft.title())).await?;
             Ok(Redirect::to(&format!("{}/{}", P::PATH, draft.slug())).into_response())
         }
-        Err(WriteError::Invalid(problems)) => {
+        Err(OpError::Invalid(problems)) => {
             editor(&app, &who, original.as_deref(), &draft, &problems, true).await
         }
         Err(other) => Err(other.into()),
@@ -234,15 +222,14 @@ async fn delete<P: ReusablePiece>(
     Path(slug): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AdminError> {
-    match P::delete(&app.db, &slug).await {
+    match operations::pieces::delete::<P>(&app.db, &who.actor(&addr), &slug, app.clock.now()).await
+    {
         Ok(()) => {
-            let what = format!("{}_deleted", P::AUDIT);
-            audit::record(&app, Actor::User(&who.user), &what, &slug, &addr).await;
             session::flash(&who.session, format!("{} \"{slug}\" deleted.", P::LABEL)).await?;
             Ok(Redirect::to(P::PATH).into_response())
         }
-        Err(WriteError::InUse(users)) => {
-            let piece = P::load(&app.db, &slug).await?.ok_or(AdminError::NotFound)?;
+        Err(OpError::InUse(users)) => {
+            let (_, piece) = load::<P>(&app, &slug).await?;
             let mut problems = Problems::new();
             problems.push(
                 "delete",

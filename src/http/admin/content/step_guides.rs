@@ -4,15 +4,11 @@
 //! what a step guide's rows are.
 
 use axum::Router;
-use sea_orm::DatabaseConnection;
 
-use crate::app::AppState;
 use crate::domain::content::{Step, StepGuide};
-use crate::domain::timestamp::Timestamp;
 use crate::http::admin::content::form::{Action, Fields};
 use crate::http::admin::content::reusable::{self, ReusablePiece};
-use crate::storage::StorageError;
-use crate::storage::content_write::{self, WriteError};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     reusable::routes::<StepGuide>()
@@ -31,17 +27,7 @@ impl ReusablePiece for StepGuide {
     const LIST_TEMPLATE: &'static str = "content/step_guides.html";
     const EDIT_TEMPLATE: &'static str = "content/step_guide.html";
     const DRAFT: &'static str = "guide";
-    const AUDIT: &'static str = "step_guide";
     const LABEL: &'static str = "Step guide";
-    const NOUN: &'static str = "guide";
-
-    fn slug(&self) -> &str {
-        &self.slug
-    }
-
-    fn title(&self) -> &str {
-        &self.title
-    }
 
     fn from_fields(fields: &Fields) -> Self {
         let titles = fields.all("step_title");
@@ -79,35 +65,5 @@ impl ReusablePiece for StepGuide {
 
     fn rearrange(&mut self, action: Action) -> bool {
         action.rearrange(&mut self.steps)
-    }
-
-    async fn overview(
-        db: &DatabaseConnection,
-    ) -> Result<Vec<(String, String, usize)>, StorageError> {
-        content_write::step_guides_overview(db).await
-    }
-
-    async fn load(db: &DatabaseConnection, slug: &str) -> Result<Option<Self>, StorageError> {
-        content_write::load_step_guide(db, slug).await
-    }
-
-    async fn users(
-        db: &DatabaseConnection,
-        slug: &str,
-    ) -> Result<Vec<(String, String)>, StorageError> {
-        content_write::step_guide_users(db, slug).await
-    }
-
-    async fn save(
-        db: &DatabaseConnection,
-        existing: Option<&str>,
-        piece: &Self,
-        now: Timestamp,
-    ) -> Result<(), WriteError> {
-        content_write::save_step_guide(db, existing, piece, now).await
-    }
-
-    async fn delete(db: &DatabaseConnection, slug: &str) -> Result<(), WriteError> {
-        content_write::delete_step_guide(db, slug).await
     }
 }

@@ -6,14 +6,13 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 
-use crate::app::AppState;
 use crate::domain::accounts::Permission;
 use crate::domain::content::{Promo, PromoKind};
 use crate::domain::problems::Problems;
-use crate::domain::promotions::{DEFAULT_DISCLOSURE, PromoStatus, tracked_url};
-use crate::domain::publishing::promo_link_rel;
+use crate::domain::promotions::{
+    DEFAULT_DISCLOSURE, PromoStatus, needs_disclosure, promo_link_rel, tracked_url,
+};
 use crate::domain::timestamp;
-use crate::http::admin::audit::{self, Actor};
 use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::form::{Fields, format_datetime, optional_datetime};
 use crate::http::admin::content::usage;
@@ -21,13 +20,14 @@ use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
 use crate::http::admin::session::{self, Authorized, ManagePromos, ReadPromos, SignedIn};
-use crate::storage::content_write::{WriteError, known_tags};
+use crate::operations::{self, OpError};
+use crate::state::AppState;
 use crate::storage::promos::StoredPromo;
-use crate::storage::{placements, promos, settings};
+use crate::storage::{articles, placements, promos, settings};
 
 /// The disclosure new affiliate promos start with: the admins' text, else the built-in one.
 pub async fn default_disclosure(app: &AppState) -> Result<String, AdminError> {
-    Ok(settings::default_disclosure(&app.db)
+    Ok(settings::default_disclosure(app.db.conn())
         .await?
         .unwrap_or_else(|| DEFAULT_DISCLOSURE.to_owned()))
 }
@@ -81,8 +81,8 @@ async fn editor(
     let now = app.clock.now();
     let (used_by, placed, original, link) = match extras.stored {
         Some(stored) => (
-            promos::users(&app.db, stored.id).await?,
-            placements::of_promo(&app.db, stored.id, &stored.promo.slug).await?,
+            promos::users(app.db.conn(), stored.id).await?,
+            placements::of_promo(app.db.conn(), stored.id, &stored.promo.slug).await?,
             Some(stored.promo.slug),
             stored.link,
         ),
@@ -113,12 +113,16 @@ async fn editor(
         status => status.as_str(),
         rel => promo_link_rel(draft.kind),
         tracked_url => tracked_url(&app.config.public_url, &draft.slug),
-        kinds => PromoKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+        kinds => PromoKind::ALL.iter().map(|k| context! {
+            value => k.as_str(),
+            rel => promo_link_rel(*k),
+            needs_disclosure => needs_disclosure(*k),
+        }).collect::<Vec<_>>(),
         errors => field_errors(errors),
         used_by => usage(&used_by),
         placements => placed,
         slots => app.config.promo_slots.clone(),
-        tags => known_tags(&app.db).await?,
+        tags => articles::known_tags(app.db.conn()).await?,
         link => link.map(|l| context! {
             verdict => l.verdict,
             status => l.status,
@@ -138,7 +142,7 @@ async fn editor(
 
 /// The stored promo with this slug, or the 404 page.
 async fn load_or_404(app: &AppState, slug: &str) -> Result<StoredPromo, AdminError> {
-    promos::load(&app.db, slug)
+    promos::load(app.db.conn(), slug)
         .await?
         .ok_or(AdminError::NotFound)
 }
@@ -268,25 +272,27 @@ async fn submit(
         placement_errors: Problems::new(),
     };
     let outcome = if problems.is_empty() {
-        promos::save(&app.db, original.as_deref(), &draft, app.clock.now()).await
+        let actor = who.actor(&addr);
+        operations::promos::save(
+            &app.db,
+            &actor,
+            original.clone(),
+            draft.clone(),
+            app.clock.now(),
+        )
+        .await
     } else {
         // Nothing is saved, but every other field is still checked, so all problems show at once.
         let mut others = Problems::new();
         draft.validate("", &mut others);
-        Err(WriteError::Invalid(others))
+        Err(OpError::Invalid(others))
     };
     match outcome {
         Ok(()) => {
-            let what = if original.is_some() {
-                "promo_updated"
-            } else {
-                "promo_created"
-            };
-            audit::record(&app, Actor::User(&who.user), what, &draft.slug, &addr).await;
             session::flash(&who.session, format!("Saved \"{}\".", draft.title)).await?;
             Ok(Redirect::to(&format!("/admin/promos/{}", draft.slug)).into_response())
         }
-        Err(WriteError::Invalid(more)) => {
+        Err(OpError::Invalid(more)) => {
             // Field problems from reading the form come first, then the domain's.
             for p in more.iter() {
                 if problems.iter().all(|q| q.path != p.path) {
@@ -309,16 +315,13 @@ async fn set_paused(
     slug: String,
     paused: bool,
 ) -> Result<Response, AdminError> {
-    promos::set_paused(&app.db, &slug, paused, app.clock.now()).await?;
-    let (action, message) = if paused {
-        ("promo_paused", "Paused: readers no longer see it.")
+    let actor = who.actor(&addr);
+    operations::promos::set_paused(&app.db, &actor, &slug, paused, app.clock.now()).await?;
+    let message = if paused {
+        "Paused: readers no longer see it."
     } else {
-        (
-            "promo_resumed",
-            "Resumed: readers see it again while it runs.",
-        )
+        "Resumed: readers see it again while it runs."
     };
-    audit::record(&app, Actor::User(&who.user), action, &slug, &addr).await;
     session::flash(&who.session, message).await?;
     Ok(Redirect::to(&format!("/admin/promos/{slug}")).into_response())
 }
@@ -350,16 +353,8 @@ pub async fn duplicate(
     Path(slug): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AdminError> {
-    match promos::duplicate(&app.db, &slug, app.clock.now()).await {
+    match operations::promos::duplicate(&app.db, &who.actor(&addr), &slug, app.clock.now()).await {
         Ok(copy) => {
-            audit::record(
-                &app,
-                Actor::User(&who.user),
-                "promo_duplicated",
-                &copy,
-                &addr,
-            )
-            .await;
             session::flash(
                 &who.session,
                 format!("Copied as \"{copy}\", paused until you resume it."),
@@ -367,7 +362,7 @@ pub async fn duplicate(
             .await?;
             Ok(Redirect::to(&format!("/admin/promos/{copy}")).into_response())
         }
-        Err(WriteError::Invalid(problems)) => {
+        Err(OpError::Invalid(problems)) => {
             show(&app, &who, load_or_404(&app, &slug).await?, &problems).await
         }
         Err(other) => Err(other.into()),
@@ -381,13 +376,12 @@ pub async fn delete(
     Path(slug): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AdminError> {
-    match promos::delete(&app.db, &slug).await {
+    match operations::promos::delete(&app.db, &who.actor(&addr), &slug, app.clock.now()).await {
         Ok(()) => {
-            audit::record(&app, Actor::User(&who.user), "promo_deleted", &slug, &addr).await;
             session::flash(&who.session, format!("Promo \"{slug}\" deleted.")).await?;
             Ok(Redirect::to("/admin/promos").into_response())
         }
-        Err(WriteError::InUse(users)) => {
+        Err(OpError::InUse(users)) => {
             let mut problems = Problems::new();
             problems.push(
                 "delete",
@@ -412,7 +406,7 @@ pub async fn check_link(
     let stored = load_or_404(&app, &slug).await?;
     let report = app.links.check(&stored.promo.target_url).await;
     promos::record_link_check(
-        &app.db,
+        app.db.conn(),
         &slug,
         report.verdict.as_str(),
         report.status,

@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::domain::accounts::Permission;
 use crate::domain::content::PromoKind;
 use crate::domain::promotions::PromoStatus;
@@ -15,6 +14,7 @@ use crate::http::admin::error::AdminError;
 use crate::http::admin::promos::recent_window;
 use crate::http::admin::render::page;
 use crate::http::admin::session::{Authorized, ManagePromos, ReadPromos};
+use crate::state::AppState;
 use crate::storage::promos::{self, PromoRow};
 
 #[derive(Debug, Deserialize, Default)]
@@ -30,7 +30,7 @@ pub struct ListFilter {
 impl ListFilter {
     fn keeps(&self, row: &PromoRow) -> bool {
         let status_ok = PromoStatus::parse(&self.status).is_none_or(|s| s == row.status);
-        let kind_ok = PromoKind::parse(&self.kind).is_none_or(|k| k.as_str() == row.kind);
+        let kind_ok = PromoKind::parse(&self.kind).is_none_or(|k| k == row.kind);
         let q = self.q.trim().to_lowercase();
         let text_ok =
             q.is_empty() || row.title.to_lowercase().contains(&q) || row.slug.contains(&q);
@@ -42,7 +42,7 @@ async fn rows(app: &AppState) -> Result<Vec<PromoRow>, AdminError> {
     // Clicks answered so far are stored before counting, so the figures are exact.
     app.clicks.flush().await;
     let now = app.clock.now();
-    Ok(promos::overview(&app.db, now, now - recent_window()).await?)
+    Ok(promos::overview(app.db.conn(), now, now - recent_window()).await?)
 }
 
 pub async fn list(
@@ -59,7 +59,7 @@ pub async fn list(
             context! {
                 slug => r.slug,
                 title => r.title,
-                kind => r.kind,
+                kind => r.kind.as_str(),
                 status => r.status.as_str(),
                 clicks => r.clicks,
                 clicks_30d => r.clicks_30d,
@@ -95,7 +95,7 @@ pub async fn report_csv(
     for r in rows(&app).await? {
         let fields = [
             r.slug,
-            r.kind,
+            r.kind.to_string(),
             r.title,
             r.status.as_str().to_owned(),
             r.clicks.to_string(),

@@ -5,18 +5,18 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 
-use crate::app::AppState;
 use crate::domain::timestamp;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::page;
 use crate::http::admin::session::{Authorized, ReadPromos};
+use crate::state::AppState;
 use crate::storage::placements;
 
 pub async fn placements(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ReadPromos>,
 ) -> Result<Response, AdminError> {
-    let lines = placements::overview(&app.db, app.clock.now()).await?;
+    let lines = placements::overview(app.db.conn(), app.clock.now()).await?;
     // The site's slots first, in their configured order, then any others still stored.
     let mut slots: Vec<String> = app.config.promo_slots.clone();
     for line in &lines {

@@ -4,18 +4,16 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::app::AppState;
 use crate::domain::problems::Problems;
 use crate::domain::promotions::Placement;
-use crate::http::admin::audit::{self, Actor};
 use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::form::{Fields, optional_datetime};
 use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::promos::editor::{Empty, show_with_placement_problems};
 use crate::http::admin::session::{self, Authorized, ManagePromos};
-use crate::storage::content_write::WriteError;
-use crate::storage::placements;
+use crate::operations::{self, OpError};
+use crate::state::AppState;
 
 pub async fn add(
     State(app): State<AppState>,
@@ -44,27 +42,14 @@ pub async fn add(
         ends_at: optional_datetime(&fields, "ends_at", &mut problems),
     };
     let outcome = if problems.is_empty() {
-        placements::add(
-            &app.db,
-            &placement,
-            &app.config.promo_slots,
-            app.clock.now(),
-        )
-        .await
+        let slots = &app.config.promo_slots;
+        let actor = who.actor(&addr);
+        operations::promos::place(&app.db, &actor, placement.clone(), slots, app.clock.now()).await
     } else {
-        Err(WriteError::Invalid(Problems::new()))
+        Err(OpError::Invalid(Problems::new()))
     };
     match outcome {
         Ok(()) => {
-            let subject = format!("{slug} → {}", placement.slot);
-            audit::record(
-                &app,
-                Actor::User(&who.user),
-                "promo_placed",
-                &subject,
-                &addr,
-            )
-            .await;
             let tag = placement
                 .tag
                 .as_deref()
@@ -73,7 +58,7 @@ pub async fn add(
             session::flash(&who.session, format!("Placed in {}{tag}.", placement.slot)).await?;
             Ok(Redirect::to(&format!("/admin/promos/{slug}#placements")).into_response())
         }
-        Err(WriteError::Invalid(more)) => {
+        Err(OpError::Invalid(more)) => {
             for p in more.iter() {
                 problems.push(p.path.clone(), p.message.clone());
             }
@@ -90,8 +75,8 @@ pub async fn remove(
     Path((slug, id)): Path<(String, i32)>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AdminError> {
-    placements::remove(&app.db, &slug, id).await?;
-    audit::record(&app, Actor::User(&who.user), "promo_unplaced", &slug, &addr).await;
+    let actor = who.actor(&addr);
+    operations::promos::unplace(&app.db, &actor, &slug, id, app.clock.now()).await?;
     session::flash(&who.session, "Placement removed.").await?;
     Ok(Redirect::to(&format!("/admin/promos/{slug}#placements")).into_response())
 }

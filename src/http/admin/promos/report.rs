@@ -7,12 +7,12 @@ use chrono::{Duration, NaiveDate};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::domain::promotions::PromoStatus;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::promos::chart;
 use crate::http::admin::render::page;
 use crate::http::admin::session::{Authorized, ManagePromos};
+use crate::state::AppState;
 use crate::storage::{clicks, promos};
 
 #[derive(Debug, Deserialize)]
@@ -31,7 +31,7 @@ pub async fn report(
     } else {
         30
     };
-    let stored = promos::load(&app.db, &slug)
+    let stored = promos::load(app.db.conn(), &slug)
         .await?
         .ok_or(AdminError::NotFound)?;
     app.clicks.flush().await;
@@ -42,7 +42,7 @@ pub async fn report(
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc())
         .unwrap_or(now);
-    let counted = clicks::per_day(&app.db, stored.id, since).await?;
+    let counted = clicks::per_day(app.db.conn(), stored.id, since).await?;
     let series: Vec<(String, u64)> = (0..days)
         .map(|offset| {
             let day: NaiveDate = first_day + Duration::days(offset);
@@ -52,12 +52,12 @@ pub async fn report(
         })
         .collect();
     let in_window: u64 = series.iter().map(|(_, n)| n).sum();
-    let (total, last_30) = clicks::totals(&app.db, now - Duration::days(30))
+    let (total, last_30) = clicks::totals(app.db.conn(), now - Duration::days(30))
         .await?
         .get(&stored.id)
         .copied()
         .unwrap_or_default();
-    let sources: Vec<Value> = clicks::by_article(&app.db, stored.id)
+    let sources: Vec<Value> = clicks::by_article(app.db.conn(), stored.id)
         .await?
         .into_iter()
         .map(|(article, n)| match article {

@@ -1,0 +1,96 @@
+//! An article as readers will see it (with a preview link for the frontend), and deleting one
+//! after asking on a page of its own.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use crate::domain::timestamp;
+use crate::http::admin::client::ClientAddr;
+use crate::http::admin::csrf::CsrfForm;
+use crate::http::admin::error::AdminError;
+use crate::http::admin::render::page;
+use crate::http::admin::session::{self, Authorized, EditContent, ReadContent};
+use crate::http::api::dto;
+use crate::operations;
+use crate::state::AppState;
+use crate::storage::{StorageError, articles, placements, public_read};
+
+pub async fn preview(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ReadContent>,
+    Path(slug): Path<String>,
+) -> Result<Response, AdminError> {
+    let now = app.clock.now();
+    let slots = app.config.promo_slots.clone();
+    let wanted = slug.clone();
+    let found = app
+        .db
+        .read(move |txn| {
+            Box::pin(async move {
+                let Some(stored) = articles::load(txn, &wanted).await? else {
+                    return Ok::<_, StorageError>(None);
+                };
+                let Some(resolved) =
+                    public_read::find_article_for_preview(txn, &wanted, now).await?
+                else {
+                    return Ok(None);
+                };
+                let placed = placements::running(txn, &slots, &resolved.summary.tags, now).await?;
+                Ok(Some((stored.article.status, resolved, placed.value)))
+            })
+        })
+        .await?;
+    let (status, resolved, placed) = found.ok_or(AdminError::NotFound)?;
+    let article = dto::Article::new(resolved, placed, &app.config.public_url);
+    let expires = now + crate::domain::preview::lifetime();
+    let token = crate::domain::preview::sign(app.preview_key().await?, &slug, expires);
+    let values = context! {
+        article => Value::from(minijinja::value::Serde(&article)),
+        status => status.as_str(),
+        preview_url => format!("{}/api/v1/articles/{slug}?preview={token}", app.config.public_url),
+        preview_expires => timestamp::format(&expires),
+    };
+    Ok(
+        page(&who, "content/preview.html", "/admin/articles", values)
+            .await?
+            .into_response(),
+    )
+}
+
+/// Asks before deleting (works without JavaScript).
+pub async fn confirm_delete(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<EditContent>,
+    Path(slug): Path<String>,
+) -> Result<Response, AdminError> {
+    let stored = articles::load(app.db.conn(), &slug)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let values =
+        context! { slug, title => stored.article.title, status => stored.article.status.as_str() };
+    Ok(page(
+        &who,
+        "content/delete_article.html",
+        "/admin/articles",
+        values,
+    )
+    .await?
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct Empty {}
+
+pub async fn delete(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<EditContent>,
+    ClientAddr(addr): ClientAddr,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AdminError> {
+    operations::articles::delete(&app.db, &who.actor(&addr), &slug, app.clock.now()).await?;
+    session::flash(&who.session, format!("Article \"{slug}\" deleted.")).await?;
+    Ok(Redirect::to("/admin/articles").into_response())
+}

@@ -1,0 +1,149 @@
+//! An article's revisions: the list, one revision compared with the current version, and
+//! restoring one as the newest version.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use crate::domain::accounts::Permission;
+use crate::domain::content::Article;
+use crate::http::admin::client::ClientAddr;
+use crate::http::admin::content::form::format_datetime;
+use crate::http::admin::csrf::CsrfForm;
+use crate::http::admin::error::AdminError;
+use crate::http::admin::render::page;
+use crate::http::admin::session::{self, Authorized, EditContent, ReadContent};
+use crate::operations::{self, OpError};
+use crate::state::AppState;
+use crate::storage::{articles, revisions as stored};
+
+use super::editor::conflict;
+
+pub async fn revisions(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ReadContent>,
+    Path(slug): Path<String>,
+) -> Result<Response, AdminError> {
+    let row = articles::row_by_slug(app.db.conn(), &slug)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let list = stored::list(app.db.conn(), row.id).await?;
+    let values = context! { slug, revisions => Value::from(minijinja::value::Serde(&list)), keep => app.config.revisions_kept };
+    Ok(
+        page(&who, "content/revisions.html", "/admin/articles", values)
+            .await?
+            .into_response(),
+    )
+}
+
+/// What differs between two states of an article, field by field, for people.
+fn differences(old: &Article, new: &Article) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut field = |name: &str, a: String, b: String| {
+        if a != b {
+            out.push(format!("{name}: “{a}” → “{b}”"));
+        }
+    };
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    field("title", old.title.clone(), new.title.clone());
+    field("slug", old.slug.clone(), new.slug.clone());
+    field("subtitle", text(&old.subtitle), text(&new.subtitle));
+    field("summary", text(&old.summary), text(&new.summary));
+    field("status", old.status.to_string(), new.status.to_string());
+    field(
+        "publish at",
+        format_datetime(old.published_at),
+        format_datetime(new.published_at),
+    );
+    field("tags", old.tags.join(", "), new.tags.join(", "));
+    for i in 0..old.blocks.len().max(new.blocks.len()) {
+        match (old.blocks.get(i), new.blocks.get(i)) {
+            (Some(a), Some(b)) if a != b => out.push(format!(
+                "block {}: changed ({} → {})",
+                i + 1,
+                a.kind(),
+                b.kind()
+            )),
+            (Some(a), None) => out.push(format!("block {}: {} removed", i + 1, a.kind())),
+            (None, Some(b)) => out.push(format!("block {}: {} added", i + 1, b.kind())),
+            _ => {}
+        }
+    }
+    out
+}
+
+pub async fn revision(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<ReadContent>,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response, AdminError> {
+    let current = articles::load(app.db.conn(), &slug)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let (summary, old) = stored::find(app.db.conn(), current.id, id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let pretty = |a: &Article| serde_json::to_string_pretty(a).unwrap_or_default();
+    let values = context! {
+        slug,
+        revision => Value::from(minijinja::value::Serde(&summary)),
+        current_version => current.version,
+        differences => differences(&old, &current.article),
+        old_text => pretty(&old),
+        current_text => pretty(&current.article),
+        can_edit => who.can(Permission::EditContent),
+    };
+    Ok(
+        page(&who, "content/revision.html", "/admin/articles", values)
+            .await?
+            .into_response(),
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct RestoreForm {
+    #[serde(default)]
+    version: i32,
+}
+
+/// Saves an old revision as the newest version (which is itself a new revision).
+pub async fn restore(
+    State(app): State<AppState>,
+    Authorized { who, .. }: Authorized<EditContent>,
+    ClientAddr(addr): ClientAddr,
+    Path((slug, id)): Path<(String, i64)>,
+    CsrfForm(form): CsrfForm<RestoreForm>,
+) -> Result<Response, AdminError> {
+    let author = session::author(&who, app.config.revisions_kept);
+    let actor = who.actor(&addr);
+    let now = app.clock.now();
+    match operations::articles::restore(&app.db, &actor, author, &slug, id, form.version, now).await
+    {
+        Ok((restored, saved)) => {
+            let message = format!("Restored version {restored} as the newest version.");
+            session::flash(&who.session, message).await?;
+            Ok(Redirect::to(&format!("/admin/articles/{}", saved.article.slug)).into_response())
+        }
+        Err(OpError::Conflict) => {
+            let row = articles::row_by_slug(app.db.conn(), &slug)
+                .await?
+                .ok_or(AdminError::NotFound)?;
+            let (_, old) = stored::find(app.db.conn(), row.id, id)
+                .await?
+                .ok_or(AdminError::NotFound)?;
+            conflict(&app, &who, &slug, &old).await
+        }
+        Err(OpError::Invalid(problems)) => {
+            let message = problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
+            Err(AdminError::BadRequest(format!(
+                "this revision cannot be restored as it is: {message}"
+            )))
+        }
+        Err(other) => Err(other.into()),
+    }
+}

@@ -1,0 +1,74 @@
+//! The state every request shares: the database, configuration, clock, read cache, click
+//! recorder and link checker. Handlers take `State<AppState>`.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::click_recorder::ClickRecorder;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::link_health::{LinkCheckSettings, LinkChecker};
+use crate::read_cache::ReadCache;
+use crate::storage::{self, StorageError, Store};
+
+/// Everything a handler may need, shared by all requests.
+pub struct App {
+    pub db: Store,
+    pub config: Config,
+    pub clock: Arc<dyn Clock>,
+    pub cache: ReadCache,
+    pub clicks: ClickRecorder,
+    pub links: LinkChecker,
+    preview_key: tokio::sync::OnceCell<Vec<u8>>,
+}
+
+impl App {
+    /// The key that signs preview links, read from the database once.
+    pub async fn preview_key(&self) -> Result<&[u8], StorageError> {
+        self.preview_key
+            .get_or_try_init(|| storage::settings::preview_signing_key(&self.db))
+            .await
+            .map(Vec::as_slice)
+    }
+}
+
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// The link checker could not be set up (its HTTP client).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the link checker: {0}")]
+pub struct LinkCheckerError(String);
+
+impl AppState {
+    /// Must be called inside a Tokio runtime (the read cache and the click recorder start
+    /// tasks).
+    pub fn new(db: Store, config: Config, clock: Arc<dyn Clock>) -> Result<Self, LinkCheckerError> {
+        let links = LinkChecker::new(LinkCheckSettings {
+            allow_private: config.link_check_allow_private,
+            user_agent: format!("Tether link check (+{})", config.public_url),
+            ..LinkCheckSettings::default()
+        })
+        .map_err(|e| LinkCheckerError(e.to_string()))?;
+        let cache = ReadCache::new(db.conn().clone(), config.read_cache_entries);
+        let clicks = ClickRecorder::start(db.clone());
+        Ok(Self(Arc::new(App {
+            db,
+            config,
+            clock,
+            cache,
+            clicks,
+            links,
+            preview_key: tokio::sync::OnceCell::new(),
+        })))
+    }
+}

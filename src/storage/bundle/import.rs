@@ -1,0 +1,387 @@
+//! Writing a validated bundle inside a content write: upserts by slug, writing only what
+//! differs, so importing the same bundle twice changes nothing. What changed is reported back
+//! ([`Changes`]) so the operation can record the events readers will see.
+
+use std::collections::{BTreeSet, HashMap};
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+
+use crate::domain::bundle::Bundle;
+use crate::domain::content::{Article, Perspective, Promo};
+use crate::domain::promotions::{Placement, promo_shows, window_is_open};
+use crate::domain::publishing::article_is_public;
+use crate::domain::timestamp::Timestamp;
+use crate::storage::StorageError;
+use crate::storage::articles::{self, BlockRow};
+use crate::storage::entities::{article, perspective, promo, promo_placement};
+use crate::storage::library::{self, References, SlugIds, StoredPiece, Which};
+use crate::storage::promos::{promo_from_row, set_promo_fields};
+
+/// How many entities an import created, changed, or found already identical.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+impl ImportReport {
+    fn record(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Created => self.created += 1,
+            Outcome::Updated => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+        }
+    }
+
+    pub fn changed_anything(&self) -> bool {
+        self.created + self.updated > 0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// An article an import wrote: its slug, and whether readers saw it before and see it now.
+#[derive(Debug, Clone)]
+pub struct ArticleChange {
+    pub slug: String,
+    pub was_visible: bool,
+    pub visible: bool,
+}
+
+/// A promo an import wrote, and whether readers saw it before and see it now.
+#[derive(Debug, Clone)]
+pub struct PromoChange {
+    pub id: i32,
+    pub slug: String,
+    pub showed: bool,
+    pub shows: bool,
+}
+
+/// A placement an import wrote, and whether its own window was and is open.
+#[derive(Debug, Clone)]
+pub struct PlacementChange {
+    pub promo_id: i32,
+    pub slot: String,
+    pub tag: Option<String>,
+    pub was_open: bool,
+    pub is_open: bool,
+}
+
+/// What an import changed, for the events it records.
+#[derive(Debug, Default, Clone)]
+pub struct Changes {
+    pub perspectives: bool,
+    /// Perspectives whose label changed (their lists and guides show it).
+    pub relabeled: Vec<i32>,
+    pub promos: Vec<PromoChange>,
+    /// (id, slug) of feeling lists and step guides written.
+    pub feeling_lists: Vec<(i32, String)>,
+    pub step_guides: Vec<(i32, String)>,
+    pub articles: Vec<ArticleChange>,
+    pub placements: Vec<PlacementChange>,
+}
+
+/// Writes a bundle already validated against what is stored.
+pub async fn write<C: ConnectionTrait>(
+    db: &C,
+    bundle: &Bundle,
+    now: Timestamp,
+) -> Result<(ImportReport, Changes), StorageError> {
+    let mut report = ImportReport::default();
+    let mut changes = Changes::default();
+    upsert_perspectives(db, &bundle.perspectives, &mut report, &mut changes).await?;
+    let promos = upsert_promos(db, &bundle.promos, now, &mut report, &mut changes).await?;
+    let feeling_lists = upsert_pieces(db, &bundle.feeling_lists, now, &mut report).await?;
+    let step_guides = upsert_pieces(db, &bundle.step_guides, now, &mut report).await?;
+    changes.feeling_lists = feeling_lists.1;
+    changes.step_guides = step_guides.1;
+    let refs = References {
+        feeling_lists: feeling_lists.0,
+        step_guides: step_guides.0,
+        promos,
+    };
+    upsert_articles(db, &bundle.articles, &refs, now, &mut report, &mut changes).await?;
+    upsert_placements(
+        db,
+        &bundle.placements,
+        &refs.promos,
+        now,
+        &mut report,
+        &mut changes,
+    )
+    .await?;
+    Ok((report, changes))
+}
+
+async fn upsert_perspectives<C: ConnectionTrait>(
+    db: &C,
+    incoming: &[Perspective],
+    report: &mut ImportReport,
+    changes: &mut Changes,
+) -> Result<(), DbErr> {
+    let stored = perspective::Entity::find().all(db).await?;
+    let mut next_position = stored.iter().map(|p| p.position + 1).max().unwrap_or(0);
+    let by_key: HashMap<&str, &perspective::Model> =
+        stored.iter().map(|p| (p.key.as_str(), p)).collect();
+    for p in incoming {
+        match by_key.get(p.key.as_str()) {
+            Some(existing) if existing.label == p.label => report.record(Outcome::Unchanged),
+            Some(existing) => {
+                let mut row: perspective::ActiveModel = (*existing).clone().into();
+                row.label = Set(p.label.clone());
+                row.update(db).await?;
+                report.record(Outcome::Updated);
+                changes.perspectives = true;
+                changes.relabeled.push(existing.id);
+            }
+            None => {
+                perspective::ActiveModel {
+                    key: Set(p.key.clone()),
+                    label: Set(p.label.clone()),
+                    position: Set(next_position),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
+                next_position += 1;
+                report.record(Outcome::Created);
+                changes.perspectives = true;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn upsert_promos<C: ConnectionTrait>(
+    db: &C,
+    incoming: &[Promo],
+    now: Timestamp,
+    report: &mut ImportReport,
+    changes: &mut Changes,
+) -> Result<SlugIds, DbErr> {
+    let stored = promo::Entity::find().all(db).await?;
+    let mut ids = SlugIds::default();
+    for row in &stored {
+        ids.insert(&row.slug, row.id);
+    }
+    let by_slug: HashMap<&str, &promo::Model> =
+        stored.iter().map(|p| (p.slug.as_str(), p)).collect();
+    for p in incoming {
+        let existing = by_slug.get(p.slug.as_str()).copied();
+        if existing.is_some_and(|row| promo_from_row(row) == *p) {
+            report.record(Outcome::Unchanged);
+            continue;
+        }
+        let showed =
+            existing.is_some_and(|row| promo_shows(row.paused, row.starts_at, row.ends_at, now));
+        let mut row = match existing {
+            Some(row) => {
+                let mut active: promo::ActiveModel = row.clone().into();
+                active.updated_at = Set(now);
+                active
+            }
+            None => promo::ActiveModel {
+                slug: Set(p.slug.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        };
+        set_promo_fields(&mut row, p);
+        let id = match existing {
+            Some(existing) => {
+                row.update(db).await?;
+                report.record(Outcome::Updated);
+                existing.id
+            }
+            None => {
+                let row = row.insert(db).await?;
+                ids.insert(&row.slug, row.id);
+                report.record(Outcome::Created);
+                row.id
+            }
+        };
+        changes.promos.push(PromoChange {
+            id,
+            slug: p.slug.clone(),
+            showed,
+            shows: promo_shows(p.paused, p.starts_at, p.ends_at, now),
+        });
+    }
+    Ok(ids)
+}
+
+/// Feeling lists or step guides: a piece that differs from the stored one is rewritten whole.
+/// Returns every slug → id, and the (id, slug) of those written.
+async fn upsert_pieces<P: StoredPiece, C: ConnectionTrait>(
+    db: &C,
+    incoming: &[P],
+    now: Timestamp,
+    report: &mut ImportReport,
+) -> Result<(SlugIds, Vec<(i32, String)>), StorageError> {
+    let stored = library::load::<P, C>(db, Which::All).await?;
+    let mut ids = SlugIds::default();
+    let mut by_slug: HashMap<String, (i32, P)> = HashMap::new();
+    for (id, piece) in stored {
+        ids.insert(piece.slug(), id);
+        by_slug.insert(piece.slug().to_owned(), (id, piece));
+    }
+    let mut written = Vec::new();
+    for piece in incoming {
+        let existing = by_slug.get(piece.slug());
+        if existing.is_some_and(|(_, stored)| stored == piece) {
+            report.record(Outcome::Unchanged);
+            continue;
+        }
+        let id = library::save(db, existing.map(|(id, _)| *id), piece, now).await?;
+        report.record(if existing.is_some() {
+            Outcome::Updated
+        } else {
+            Outcome::Created
+        });
+        ids.insert(piece.slug(), id);
+        written.push((id, piece.slug().to_owned()));
+    }
+    Ok((ids, written))
+}
+
+async fn upsert_articles<C: ConnectionTrait>(
+    db: &C,
+    incoming: &[Article],
+    refs: &References,
+    now: Timestamp,
+    report: &mut ImportReport,
+    changes: &mut Changes,
+) -> Result<(), StorageError> {
+    let stored = article::Entity::find().all(db).await?;
+    let by_slug: HashMap<&str, &article::Model> =
+        stored.iter().map(|a| (a.slug.as_str(), a)).collect();
+    let mut stored_tags = articles::all_tags(db).await?;
+    let mut stored_blocks = articles::all_blocks(db).await?;
+
+    for a in incoming {
+        let tags: BTreeSet<String> = a.tags.iter().cloned().collect();
+        let blocks: Vec<BlockRow> = a
+            .blocks
+            .iter()
+            .map(|b| refs.block_row(b))
+            .collect::<Result<_, _>>()?;
+        let existing = by_slug.get(a.slug.as_str()).copied();
+        let (tags_changed, blocks_changed) = match existing {
+            Some(row) => (
+                stored_tags.remove(&row.id).unwrap_or_default() != tags,
+                stored_blocks.remove(&row.id).unwrap_or_default() != blocks,
+            ),
+            None => (true, true),
+        };
+        let header_same = existing.is_some_and(|row| {
+            row.title == a.title
+                && row.subtitle == a.subtitle
+                && row.summary == a.summary
+                && row.status == a.status
+                && row.published_at == a.published_at
+        });
+        if header_same && !tags_changed && !blocks_changed {
+            report.record(Outcome::Unchanged);
+            continue;
+        }
+        let id = match existing {
+            Some(row) => {
+                if !articles::update_if_version(db, row.id, row.version, a, now).await? {
+                    return Err(StorageError::Database(DbErr::RecordNotUpdated));
+                }
+                report.record(Outcome::Updated);
+                row.id
+            }
+            None => {
+                report.record(Outcome::Created);
+                articles::insert(db, a, now).await?
+            }
+        };
+        if tags_changed {
+            articles::replace_tags(db, id, &tags).await?;
+        }
+        if blocks_changed {
+            articles::replace_blocks(db, id, blocks).await?;
+        }
+        changes.articles.push(ArticleChange {
+            slug: a.slug.clone(),
+            was_visible: existing
+                .is_some_and(|row| article_is_public(row.status, row.published_at, now)),
+            visible: article_is_public(a.status, a.published_at, now),
+        });
+    }
+    Ok(())
+}
+
+/// Placements are identified by (promo, slot, tag): an import adds the missing ones and updates
+/// the priority and schedule of the others; it never removes any.
+async fn upsert_placements<C: ConnectionTrait>(
+    db: &C,
+    incoming: &[Placement],
+    promo_ids: &SlugIds,
+    now: Timestamp,
+    report: &mut ImportReport,
+    changes: &mut Changes,
+) -> Result<(), DbErr> {
+    if incoming.is_empty() {
+        return Ok(());
+    }
+    let stored = promo_placement::Entity::find().all(db).await?;
+    for p in incoming {
+        let Some(promo_id) = promo_ids.id(&p.promo) else {
+            return Err(DbErr::RecordNotFound(format!("promo \"{}\"", p.promo)));
+        };
+        let existing = stored
+            .iter()
+            .find(|row| row.promo_id == promo_id && row.slot == p.slot && row.tag == p.tag);
+        let was_open = existing.is_some_and(|row| window_is_open(row.starts_at, row.ends_at, now));
+        match existing {
+            Some(row)
+                if row.priority == p.priority
+                    && row.starts_at == p.starts_at
+                    && row.ends_at == p.ends_at =>
+            {
+                report.record(Outcome::Unchanged);
+                continue;
+            }
+            Some(row) => {
+                let mut active: promo_placement::ActiveModel = row.clone().into();
+                active.priority = Set(p.priority);
+                active.starts_at = Set(p.starts_at);
+                active.ends_at = Set(p.ends_at);
+                active.update(db).await?;
+                report.record(Outcome::Updated);
+            }
+            None => {
+                promo_placement::ActiveModel {
+                    promo_id: Set(promo_id),
+                    slot: Set(p.slot.clone()),
+                    tag: Set(p.tag.clone()),
+                    priority: Set(p.priority),
+                    starts_at: Set(p.starts_at),
+                    ends_at: Set(p.ends_at),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
+                report.record(Outcome::Created);
+            }
+        }
+        changes.placements.push(PlacementChange {
+            promo_id,
+            slot: p.slot.clone(),
+            tag: p.tag.clone(),
+            was_open,
+            is_open: p.is_running(now),
+        });
+    }
+    Ok(())
+}
