@@ -88,7 +88,7 @@ pub async fn delete(
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
-                let row = perspectives::by_key(tx.db(), &key)
+                let row = perspectives::by_key_locked(tx.db(), &key)
                     .await?
                     .ok_or(OpError::NotFound)?;
                 let mut users = Vec::new();

@@ -89,6 +89,7 @@ pub async fn delete<P: StoredPiece>(
                 let (id, _) = library::find::<P, _>(tx.db(), &slug)
                     .await?
                     .ok_or(OpError::NotFound)?;
+                library::lock::<P, _>(tx.db(), id).await?;
                 let users = articles::using(tx.db(), P::BLOCK_COLUMN, id).await?;
                 if !users.is_empty() {
                     return Err(OpError::InUse(users));

@@ -164,7 +164,7 @@ pub async fn delete(
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
-                let row = promos::by_slug(tx.db(), &slug)
+                let row = promos::by_slug_locked(tx.db(), &slug)
                     .await?
                     .ok_or(OpError::NotFound)?;
                 let users = promos::users(tx.db(), row.id).await?;

@@ -121,12 +121,15 @@ fn options(url: &str, shown: &str, timeout: Duration) -> Result<ConnectOptions, 
     Ok(options)
 }
 
-/// A first statement that needs what serving needs: on SQLite, the write lock (a read-only
-/// file, or one that is not a database, fails here rather than at the first save).
+/// A first statement that needs what serving needs: on SQLite, a write (a read-only file, or
+/// one that is not a database, fails here rather than at the first save). Nothing stays.
 async fn probe(db: &DatabaseConnection) -> Result<(), DbErr> {
     match db.get_database_backend() {
         sea_orm::DatabaseBackend::Sqlite => {
-            db.execute_unprepared("BEGIN IMMEDIATE; ROLLBACK").await?;
+            db.execute_unprepared(
+                "BEGIN IMMEDIATE; CREATE TABLE tether_write_probe (x INTEGER); ROLLBACK",
+            )
+            .await?;
         }
         _ => {
             db.execute_unprepared("SELECT 1").await?;
@@ -200,7 +203,8 @@ fn explain(error: &DbErr) -> String {
                 )
             }
             sea_orm::sqlx::Error::PoolTimedOut => {
-                "the server did not answer in time; is it running, and is the address right?"
+                "the server does not answer (no connection in time); is it running, and is the \
+                 address right?"
                     .to_owned()
             }
             other => redact_text(&other.to_string()),

@@ -178,6 +178,19 @@ pub async fn save<P: StoredPiece, C: ConnectionTrait>(
     Ok(id)
 }
 
+/// Holds the piece `id` until the transaction ends, so no article block can start referring to
+/// it meanwhile (a row lock on PostgreSQL; SQLite's writers already take turns).
+pub async fn lock<P: StoredPiece, C: ConnectionTrait>(db: &C, id: i32) -> Result<(), DbErr> {
+    let select = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new(P::TABLE))
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .lock_exclusive()
+        .to_owned();
+    db.query_one(&select).await?;
+    Ok(())
+}
+
 /// Deletes the piece `id` (its rows go with it).
 pub async fn delete<P: StoredPiece, C: ConnectionTrait>(db: &C, id: i32) -> Result<(), DbErr> {
     let delete = Query::delete()

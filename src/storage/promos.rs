@@ -124,12 +124,25 @@ pub struct StoredPromo {
 }
 
 /// The promo row with this slug, if any.
-pub(crate) async fn by_slug<C: ConnectionTrait>(
+pub async fn by_slug<C: ConnectionTrait>(
     db: &C,
     slug: &str,
 ) -> Result<Option<promo::Model>, DbErr> {
     promo::Entity::find()
         .filter(promo::Column::Slug.eq(slug))
+        .one(db)
+        .await
+}
+
+/// The promo row with this slug, held until the transaction ends so no article block or
+/// placement can start referring to it meanwhile (PostgreSQL; SQLite's writers take turns).
+pub async fn by_slug_locked<C: ConnectionTrait>(
+    db: &C,
+    slug: &str,
+) -> Result<Option<promo::Model>, DbErr> {
+    promo::Entity::find()
+        .filter(promo::Column::Slug.eq(slug))
+        .lock_exclusive()
         .one(db)
         .await
 }

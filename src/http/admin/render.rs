@@ -81,10 +81,14 @@ pub async fn public_page(
 }
 
 /// Field name → message, for inline errors next to form fields.
+/// Problems keyed by form field; one about the whole form (no field) is under `form`.
 pub fn field_errors(problems: &crate::domain::problems::Problems) -> Value {
     let map: std::collections::BTreeMap<String, String> = problems
         .iter()
-        .map(|p| (p.path.clone(), p.message.clone()))
+        .map(|p| {
+            let field = if p.path.is_empty() { "form" } else { &p.path };
+            (field.to_owned(), p.message.clone())
+        })
         .collect();
     Value::from(minijinja::value::Serde(map))
 }
