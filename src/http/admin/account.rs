@@ -1,10 +1,8 @@
 //! Every user's own account: display name and password. Changing the password ends the user's
 //! other sessions.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -20,12 +18,6 @@ use crate::operations::users::PasswordChange;
 use crate::operations::{self, OpError};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/account", get(show).post(rename))
-        .route("/admin/account/password", post(change_password))
-}
-
 async fn account_page(
     who: &SignedIn,
     name: &str,
@@ -39,7 +31,9 @@ async fn account_page(
         .into_response())
 }
 
-async fn show(Authorized { who, .. }: Authorized<UseDashboard>) -> Result<Response, AdminError> {
+pub async fn show(
+    Authorized { who, .. }: Authorized<UseDashboard>,
+) -> Result<Response, AdminError> {
     let name = who.user.display_name.clone();
     account_page(&who, &name, context! {}, context! {}).await
 }
@@ -50,7 +44,7 @@ pub struct RenameForm {
     display_name: String,
 }
 
-async fn rename(
+pub async fn rename(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<UseDashboard>,
     ClientAddr(addr): ClientAddr,
@@ -84,7 +78,7 @@ pub struct PasswordForm {
     new_password_confirm: String,
 }
 
-async fn change_password(
+pub async fn change_password(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<UseDashboard>,
     ClientAddr(addr): ClientAddr,

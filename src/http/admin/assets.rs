@@ -3,15 +3,12 @@
 
 use std::sync::LazyLock;
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use sha2::{Digest, Sha256};
 
 use crate::http::admin::error::AdminError;
-use crate::state::AppState;
 
 const CSS: &str = include_str!("../../../admin-templates/static/admin.css");
 const JS: &str = include_str!("../../../admin-templates/static/admin.js");
@@ -49,11 +46,7 @@ pub fn js_path() -> &'static str {
     &ASSETS[1].path
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/static/{name}", get(serve))
-}
-
-async fn serve(Path(name): Path<String>) -> Result<Response, AdminError> {
+pub async fn serve(Path(name): Path<String>) -> Result<Response, AdminError> {
     let wanted = format!("/admin/static/{name}");
     let asset = ASSETS
         .iter()

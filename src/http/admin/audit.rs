@@ -1,10 +1,8 @@
 //! The audit trail: recording (sign-ins, failures, every change made through the admin) and the
 //! admins' page that reads it.
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Html;
-use axum::routing::get;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -47,18 +45,14 @@ pub async fn record(
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/audit", get(audit_log))
-}
-
 #[derive(Deserialize)]
-struct PageQuery {
+pub struct PageQuery {
     page: Option<u64>,
 }
 
 const PER_PAGE: u64 = 50;
 
-async fn audit_log(
+pub async fn audit_log(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ManageUsers>,
     Query(query): Query<PageQuery>,

@@ -3,10 +3,8 @@
 //! Sign-in is throttled per client address and per account, says the same thing whether or not
 //! the email exists, and takes the same time either way (a dummy hash is verified).
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use minijinja::context;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -24,13 +22,6 @@ use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::accounts;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/setup", get(setup_form).post(setup))
-        .route("/admin/login", get(login_form).post(login))
-        .route("/admin/logout", post(logout))
-}
-
 #[derive(Deserialize, Default)]
 pub struct SetupForm {
     #[serde(default)]
@@ -43,7 +34,10 @@ pub struct SetupForm {
     password_confirm: String,
 }
 
-async fn setup_form(State(app): State<AppState>, session: Session) -> Result<Response, AdminError> {
+pub async fn setup_form(
+    State(app): State<AppState>,
+    session: Session,
+) -> Result<Response, AdminError> {
     if accounts::count_users(app.db.conn()).await? > 0 {
         return Err(AdminError::NotFound);
     }
@@ -56,7 +50,7 @@ async fn setup_form(State(app): State<AppState>, session: Session) -> Result<Res
     .into_response())
 }
 
-async fn setup(
+pub async fn setup(
     State(app): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
@@ -111,7 +105,7 @@ pub async fn verify_password(password: String, stored: Option<String>) -> Result
 }
 
 #[derive(Deserialize)]
-struct LoginQuery {
+pub struct LoginQuery {
     next: Option<String>,
 }
 
@@ -138,7 +132,7 @@ fn safe_next(next: &str) -> &str {
     }
 }
 
-async fn login_form(
+pub async fn login_form(
     State(app): State<AppState>,
     session: Session,
     Query(query): Query<LoginQuery>,
@@ -158,7 +152,7 @@ async fn login_form(
 
 const LOGIN_FAILED: &str = "That email and password do not match an active account.";
 
-async fn login(
+pub async fn login(
     State(app): State<AppState>,
     session: Session,
     ClientAddr(addr): ClientAddr,
@@ -240,7 +234,7 @@ async fn throttled(
 #[derive(Deserialize)]
 pub struct Empty {}
 
-async fn logout(
+pub async fn logout(
     State(app): State<AppState>,
     who: SignedIn,
     ClientAddr(addr): ClientAddr,

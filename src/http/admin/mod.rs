@@ -16,6 +16,7 @@ pub mod error;
 pub mod login;
 pub mod promos;
 pub mod render;
+pub mod routes;
 pub mod session;
 pub mod settings;
 pub mod templates;
@@ -24,7 +25,6 @@ pub mod users;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::routing::get;
 use time::Duration;
 use tower_http::csrf::CsrfLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -64,16 +64,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             CsrfLayer::new()
         });
 
-    let pages = Router::new()
-        .route("/admin", get(dashboard::dashboard))
-        .route("/admin/", get(dashboard::dashboard))
-        .merge(login::router())
-        .merge(users::router())
-        .merge(account::router())
-        .merge(audit::router())
-        .merge(content::router())
-        .merge(promos::router())
-        .merge(settings::router())
+    let pages = routes::routes()
         .layer(sessions)
         .layer(csrf)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -97,5 +88,5 @@ pub fn router(state: &AppState) -> Router<AppState> {
             HeaderName::from_static("cross-origin-opener-policy"),
             HeaderValue::from_static("same-origin"),
         ));
-    pages.merge(assets::router())
+    pages.merge(routes::asset_routes())
 }

@@ -1,9 +1,7 @@
 //! Installation-wide settings for admins: the disclosure new affiliate promos start with.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use minijinja::context;
 
 use crate::domain::content::SHORT_TEXT_MAX;
@@ -20,11 +18,7 @@ use crate::http::admin::session::{self, Authorized, ManageSettings};
 use crate::state::AppState;
 use crate::storage::settings;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/settings", get(show).post(save))
-}
-
-async fn show(
+pub async fn show(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ManageSettings>,
 ) -> Result<Response, AdminError> {
@@ -37,7 +31,7 @@ async fn show(
         .into_response())
 }
 
-async fn save(
+pub async fn save(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ManageSettings>,
     ClientAddr(addr): ClientAddr,

@@ -2,10 +2,8 @@
 //! Deactivating a user or resetting their password ends their sessions at once; the last
 //! active admin cannot be demoted or deactivated.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -22,14 +20,6 @@ use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::accounts;
 use crate::storage::entities::user;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/users", get(list).post(create))
-        .route("/admin/users/new", get(new_form))
-        .route("/admin/users/{id}", get(edit_form).post(update))
-        .route("/admin/users/{id}/password", post(reset_password))
-}
 
 fn roles() -> Vec<Value> {
     Role::ALL
@@ -51,7 +41,7 @@ fn user_view(u: &user::Model) -> Value {
     }
 }
 
-async fn list(
+pub async fn list(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ManageUsers>,
 ) -> Result<Response, AdminError> {
@@ -79,7 +69,9 @@ pub struct CreateForm {
     password: String,
 }
 
-async fn new_form(Authorized { who, .. }: Authorized<ManageUsers>) -> Result<Response, AdminError> {
+pub async fn new_form(
+    Authorized { who, .. }: Authorized<ManageUsers>,
+) -> Result<Response, AdminError> {
     let values =
         context! { form => context! { role => "editor" }, errors => context! {}, roles => roles() };
     Ok(page(&who, "users/new.html", "/admin/users", values)
@@ -87,7 +79,7 @@ async fn new_form(Authorized { who, .. }: Authorized<ManageUsers>) -> Result<Res
         .into_response())
 }
 
-async fn create(
+pub async fn create(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ManageUsers>,
     ClientAddr(addr): ClientAddr,
@@ -154,7 +146,7 @@ async fn edit_page(
         .into_response())
 }
 
-async fn edit_form(
+pub async fn edit_form(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ManageUsers>,
     Path(id): Path<i32>,
@@ -175,7 +167,7 @@ pub struct UpdateForm {
     active: Option<String>,
 }
 
-async fn update(
+pub async fn update(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ManageUsers>,
     ClientAddr(addr): ClientAddr,
@@ -215,7 +207,7 @@ pub struct ResetForm {
     password: String,
 }
 
-async fn reset_password(
+pub async fn reset_password(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ManageUsers>,
     ClientAddr(addr): ClientAddr,

@@ -2,16 +2,9 @@
 //! see which articles use a list, delete only when none does. The screens are the shared ones
 //! of [`reusable`](super::reusable); this says what a feeling list's rows are.
 
-use axum::Router;
-
 use crate::domain::content::{FeelingItem, FeelingList};
 use crate::http::admin::content::form::{Action, Fields};
-use crate::http::admin::content::reusable::{self, ReusablePiece};
-use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    reusable::routes::<FeelingList>()
-}
+use crate::http::admin::content::reusable::ReusablePiece;
 
 impl ReusablePiece for FeelingList {
     const PATH: &'static str = "/admin/feeling-lists";

@@ -8,19 +8,10 @@ pub mod perspectives;
 pub mod reusable;
 pub mod step_guides;
 
-use axum::Router;
 use minijinja::{Value, context};
 
 use crate::http::admin::error::AdminError;
 use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(perspectives::router())
-        .merge(feeling_lists::router())
-        .merge(step_guides::router())
-        .merge(articles::router())
-}
 
 /// Articles (slug, title) that use something, for templates.
 pub fn usage(users: &[(String, String)]) -> Vec<Value> {

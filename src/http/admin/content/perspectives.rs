@@ -1,9 +1,7 @@
 //! Perspectives: list, add, rename the label; a key in use cannot be deleted.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -18,14 +16,7 @@ use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::{StorageError, perspectives};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/perspectives", get(list).post(create))
-        .route("/admin/perspectives/{key}", post(relabel))
-        .route("/admin/perspectives/{key}/delete", post(delete))
-}
-
-async fn show(
+pub async fn show(
     app: &AppState,
     who: &SignedIn,
     form: Value,
@@ -55,7 +46,7 @@ async fn show(
     .into_response())
 }
 
-async fn list(
+pub async fn list(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ReadContent>,
 ) -> Result<Response, AdminError> {
@@ -70,7 +61,7 @@ pub struct PerspectiveForm {
     label: String,
 }
 
-async fn create(
+pub async fn create(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<EditContent>,
     ClientAddr(addr): ClientAddr,
@@ -108,7 +99,7 @@ pub struct LabelForm {
     label: String,
 }
 
-async fn relabel(
+pub async fn relabel(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<EditContent>,
     ClientAddr(addr): ClientAddr,
@@ -142,7 +133,7 @@ async fn relabel(
 #[derive(Deserialize, Default)]
 pub struct Empty {}
 
-async fn delete(
+pub async fn delete(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<EditContent>,
     ClientAddr(addr): ClientAddr,

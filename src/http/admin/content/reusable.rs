@@ -5,10 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::Serialize;
 
@@ -54,21 +52,7 @@ async fn load<P: ReusablePiece>(app: &AppState, slug: &str) -> Result<(i32, P), 
         .ok_or(AdminError::NotFound)
 }
 
-pub fn routes<P: ReusablePiece>() -> Router<AppState> {
-    Router::new()
-        .route(P::PATH, get(list::<P>))
-        .route(
-            &format!("{}/new", P::PATH),
-            get(new_form::<P>).post(create::<P>),
-        )
-        .route(
-            &format!("{}/{{slug}}", P::PATH),
-            get(edit_form::<P>).post(update::<P>),
-        )
-        .route(&format!("{}/{{slug}}/delete", P::PATH), post(delete::<P>))
-}
-
-async fn list<P: ReusablePiece>(
+pub async fn list<P: ReusablePiece>(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ReadContent>,
 ) -> Result<Response, AdminError> {
@@ -131,7 +115,7 @@ async fn editor<P: ReusablePiece>(
     .into_response())
 }
 
-async fn new_form<P: ReusablePiece>(
+pub async fn new_form<P: ReusablePiece>(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<EditContent>,
 ) -> Result<Response, AdminError> {
@@ -144,7 +128,7 @@ async fn new_form<P: ReusablePiece>(
     editor(&app, &who, None, &P::blank(first), &Problems::new(), false).await
 }
 
-async fn edit_form<P: ReusablePiece>(
+pub async fn edit_form<P: ReusablePiece>(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ReadContent>,
     Path(slug): Path<String>,
@@ -153,7 +137,7 @@ async fn edit_form<P: ReusablePiece>(
     editor(&app, &who, Some(&slug), &piece, &Problems::new(), false).await
 }
 
-async fn create<P: ReusablePiece>(
+pub async fn create<P: ReusablePiece>(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<EditContent>,
     ClientAddr(addr): ClientAddr,
@@ -162,7 +146,7 @@ async fn create<P: ReusablePiece>(
     submit::<P>(app, who, addr, None, Fields(fields)).await
 }
 
-async fn update<P: ReusablePiece>(
+pub async fn update<P: ReusablePiece>(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<EditContent>,
     ClientAddr(addr): ClientAddr,
@@ -215,7 +199,7 @@ async fn submit<P: ReusablePiece>(
 #[derive(serde::Deserialize, Default)]
 pub struct Empty {}
 
-async fn delete<P: ReusablePiece>(
+pub async fn delete<P: ReusablePiece>(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<EditContent>,
     ClientAddr(addr): ClientAddr,

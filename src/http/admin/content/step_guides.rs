@@ -3,16 +3,9 @@
 //! when none does. The screens are the shared ones of [`reusable`](super::reusable); this says
 //! what a step guide's rows are.
 
-use axum::Router;
-
 use crate::domain::content::{Step, StepGuide};
 use crate::http::admin::content::form::{Action, Fields};
-use crate::http::admin::content::reusable::{self, ReusablePiece};
-use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    reusable::routes::<StepGuide>()
-}
+use crate::http::admin::content::reusable::ReusablePiece;
 
 fn empty_step() -> Step {
     Step {

@@ -148,7 +148,7 @@ async fn load_or_404(app: &AppState, slug: &str) -> Result<StoredPromo, AdminErr
 }
 
 /// The page of a stored promo as it is, with `errors` (of an action, not of the form).
-async fn show(
+pub async fn show(
     app: &AppState,
     who: &SignedIn,
     stored: StoredPromo,
