@@ -44,7 +44,7 @@ pub async fn prepare_database(config: &Config, patience: Patience) -> Result<Sto
     if config.sample_content && !storage::has_content(db.conn()).await? {
         let bundle = Bundle::parse(SAMPLE_BUNDLE).map_err(|p| StartError::Sample(p.to_string()))?;
         let report =
-            operations::import::import(&db, &Actor::command_line(), bundle, SystemClock.now())
+            operations::import::import(&db, Actor::command_line(), bundle, SystemClock.now())
                 .await
                 .map_err(|e| match e {
                     OpError::Invalid(problems) => StartError::Sample(problems.to_string()),

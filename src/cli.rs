@@ -120,7 +120,7 @@ async fn import(config: &Config, file: &std::path::Path) -> Result<(), String> {
     drop(text);
     let db = connect_migrated(config).await?;
     let imported =
-        operations::import::import(&db, &Actor::command_line(), bundle, SystemClock.now()).await;
+        operations::import::import(&db, Actor::command_line(), bundle, SystemClock.now()).await;
     db.close().await.map_err(|e| e.to_string())?;
     match imported {
         Ok(report) => {
@@ -196,7 +196,7 @@ async fn create_user(
             .join("\n")
     })?;
     let db = connect_migrated(config).await?;
-    let user = operations::users::create(&db, &Actor::command_line(), new_user, SystemClock.now())
+    let user = operations::users::create(&db, Actor::command_line(), new_user, SystemClock.now())
         .await
         .map_err(|e| match e {
             OpError::Invalid(problems) => problems

@@ -11,7 +11,7 @@ use crate::domain::events::ArticleState;
 use crate::domain::publishing::{EditorAction, article_is_public, effective_status};
 use crate::domain::rules::slug_from_title;
 use crate::domain::timestamp::Timestamp;
-use crate::operations::{Actor, OpError, pieces::validate_alone};
+use crate::operations::{Actor, Found, OpError, pieces::validate_alone};
 use crate::storage::library::References;
 use crate::storage::revisions::{self, Author};
 use crate::storage::{Store, articles};
@@ -37,7 +37,7 @@ pub struct Saved {
 /// header, tags, blocks and a revision, with the events readers will see.
 pub async fn save(
     store: &Store,
-    actor: &Actor,
+    actor: Actor,
     author: Author,
     request: ArticleSave,
     now: Timestamp,
@@ -48,7 +48,7 @@ pub async fn save(
 /// [`save`], recording `audit` (action, subject) instead of the usual entry.
 async fn write(
     store: &Store,
-    actor: &Actor,
+    actor: Actor,
     author: Author,
     request: ArticleSave,
     now: Timestamp,
@@ -63,7 +63,6 @@ async fn write(
     if draft.slug.is_empty() {
         draft.slug = slug_from_title(&draft.title);
     }
-    let actor = actor.clone();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
@@ -79,9 +78,7 @@ async fn write(
                 .await?;
                 let before = match &existing {
                     Some((slug, expected)) => {
-                        let row = articles::row_by_slug(tx.db(), slug)
-                            .await?
-                            .ok_or(OpError::NotFound)?;
+                        let row = articles::row_by_slug(tx.db(), slug).await?.found()?;
                         if row.version != *expected {
                             return Err(OpError::Conflict);
                         }
@@ -136,26 +133,23 @@ async fn write(
             })
         })
         .await
-        .map(|committed| committed.value)
 }
 
 /// Saves an old revision as the newest version of the article `slug` (opened at `version`).
 /// A scheduled time that has passed since is restored as published.
 pub async fn restore(
     store: &Store,
-    actor: &Actor,
+    actor: Actor,
     author: Author,
     slug: &str,
     revision: i64,
     version: i32,
     now: Timestamp,
 ) -> Result<(i32, Saved), OpError> {
-    let row = articles::row_by_slug(store.conn(), slug)
-        .await?
-        .ok_or(OpError::NotFound)?;
+    let row = articles::row_by_slug(store.conn(), slug).await?.found()?;
     let (summary, mut old) = revisions::find(store.conn(), row.id, revision)
         .await?
-        .ok_or(OpError::NotFound)?;
+        .found()?;
     old.status = effective_status(old.status, old.published_at, now);
     let subject = format!("{} to version {}", old.slug, summary.version);
     let request = ArticleSave {
@@ -171,18 +165,14 @@ pub async fn restore(
 /// Deletes an article (its tags, blocks and revisions go with it).
 pub async fn delete(
     store: &Store,
-    actor: &Actor,
-    slug: &str,
+    actor: Actor,
+    slug: String,
     now: Timestamp,
 ) -> Result<(), OpError> {
-    let slug = slug.to_owned();
-    let actor = actor.clone();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
-                let row = articles::row_by_slug(tx.db(), &slug)
-                    .await?
-                    .ok_or(OpError::NotFound)?;
+                let row = articles::row_by_slug(tx.db(), &slug).await?.found()?;
                 articles::delete(tx.db(), row.id).await?;
                 tx.events().article_changed(
                     Some(ArticleState {
@@ -196,5 +186,4 @@ pub async fn delete(
             })
         })
         .await
-        .map(|committed| committed.value)
 }

@@ -22,7 +22,7 @@ use crate::storage::{StorageError, Store};
 /// with its JSON path.
 pub async fn import(
     store: &Store,
-    actor: &Actor,
+    actor: Actor,
     bundle: Bundle,
     now: Timestamp,
 ) -> Result<ImportReport, OpError> {
@@ -30,7 +30,6 @@ pub async fn import(
         .read(|txn| Box::pin(async move { Ok::<_, StorageError>(bundle::known_slugs(txn).await?) }))
         .await?;
     bundle.validate(&known, now).map_err(OpError::Invalid)?;
-    let actor = actor.clone();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
@@ -90,5 +89,4 @@ pub async fn import(
             })
         })
         .await
-        .map(|committed| committed.value)
 }

@@ -46,6 +46,17 @@ impl OpError {
     }
 }
 
+/// `None`, where something had to be found, is [`OpError::NotFound`].
+pub(crate) trait Found<T> {
+    fn found(self) -> Result<T, OpError>;
+}
+
+impl<T> Found<T> for Option<T> {
+    fn found(self) -> Result<T, OpError> {
+        self.ok_or(OpError::NotFound)
+    }
+}
+
 /// The one mapping from what the database refused to what a person can fix: a value that must
 /// be unique becomes that field's message, a broken reference a message about it.
 impl From<StorageError> for OpError {

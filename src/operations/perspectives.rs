@@ -4,7 +4,7 @@
 use crate::domain::content::{FeelingList, Perspective, StepGuide};
 use crate::domain::problems::Problems;
 use crate::domain::timestamp::Timestamp;
-use crate::operations::{Actor, OpError, audience};
+use crate::operations::{Actor, Found, OpError, audience};
 use crate::storage::library::{self, StoredPiece, Which};
 use crate::storage::{Store, perspectives};
 
@@ -20,12 +20,11 @@ fn checked(perspective: &Perspective) -> Result<(), OpError> {
 
 pub async fn create(
     store: &Store,
-    actor: &Actor,
+    actor: Actor,
     new: Perspective,
     now: Timestamp,
 ) -> Result<(), OpError> {
     checked(&new)?;
-    let actor = actor.clone();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
@@ -39,12 +38,11 @@ pub async fn create(
             })
         })
         .await
-        .map(|committed| committed.value)
 }
 
 pub async fn relabel(
     store: &Store,
-    actor: &Actor,
+    actor: Actor,
     key: &str,
     label: &str,
     now: Timestamp,
@@ -54,13 +52,10 @@ pub async fn relabel(
         label: label.to_owned(),
     };
     checked(&changed)?;
-    let actor = actor.clone();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
-                let row = perspectives::by_key(tx.db(), &changed.key)
-                    .await?
-                    .ok_or(OpError::NotFound)?;
+                let row = perspectives::by_key(tx.db(), &changed.key).await?.found()?;
                 let id = row.id;
                 perspectives::relabel(tx.db(), row, &changed.label).await?;
                 audience::perspectives_changed(tx, &[id]).await?;
@@ -72,25 +67,20 @@ pub async fn relabel(
             })
         })
         .await
-        .map(|committed| committed.value)
 }
 
 /// Deletes a perspective no feeling or step uses; otherwise [`OpError::InUse`] names the lists
 /// and guides that do.
 pub async fn delete(
     store: &Store,
-    actor: &Actor,
-    key: &str,
+    actor: Actor,
+    key: String,
     now: Timestamp,
 ) -> Result<(), OpError> {
-    let key = key.to_owned();
-    let actor = actor.clone();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
-                let row = perspectives::by_key_locked(tx.db(), &key)
-                    .await?
-                    .ok_or(OpError::NotFound)?;
+                let row = perspectives::by_key_locked(tx.db(), &key).await?.found()?;
                 let mut users = Vec::new();
                 let lists = FeelingList::using_perspective(tx.db(), row.id).await?;
                 for h in library::headers::<FeelingList, _>(tx.db(), Which::Ids(lists)).await? {
@@ -112,5 +102,4 @@ pub async fn delete(
             })
         })
         .await
-        .map(|committed| committed.value)
 }

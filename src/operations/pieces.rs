@@ -6,7 +6,7 @@ use sea_orm::ConnectionTrait;
 use crate::domain::bundle::Bundle;
 use crate::domain::problems::Problems;
 use crate::domain::timestamp::Timestamp;
-use crate::operations::{Actor, OpError, audience};
+use crate::operations::{Actor, Found, OpError, audience};
 use crate::storage::library::{self, StoredPiece};
 use crate::storage::{Store, articles};
 
@@ -37,23 +37,18 @@ pub(crate) async fn validate_alone<C: ConnectionTrait>(
 /// change.
 pub async fn save<P: StoredPiece>(
     store: &Store,
-    actor: &Actor,
+    actor: Actor,
     existing: Option<String>,
     piece: P,
     now: Timestamp,
 ) -> Result<(), OpError> {
-    let actor = actor.clone();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
                 let prefix = format!("{}[0]", P::BUNDLE_KEY);
                 validate_alone(tx.db(), piece.clone().alone_in_bundle(), &prefix, now).await?;
                 let stored = match &existing {
-                    Some(slug) => Some(
-                        library::find::<P, _>(tx.db(), slug)
-                            .await?
-                            .ok_or(OpError::NotFound)?,
-                    ),
+                    Some(slug) => Some(library::find::<P, _>(tx.db(), slug).await?.found()?),
                     None => None,
                 };
                 let id =
@@ -71,24 +66,19 @@ pub async fn save<P: StoredPiece>(
             })
         })
         .await
-        .map(|committed| committed.value)
 }
 
 /// Deletes a piece no article uses; one that is used is [`OpError::InUse`].
 pub async fn delete<P: StoredPiece>(
     store: &Store,
-    actor: &Actor,
-    slug: &str,
+    actor: Actor,
+    slug: String,
     now: Timestamp,
 ) -> Result<(), OpError> {
-    let slug = slug.to_owned();
-    let actor = actor.clone();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
-                let (id, _) = library::find::<P, _>(tx.db(), &slug)
-                    .await?
-                    .ok_or(OpError::NotFound)?;
+                let (id, _) = library::find::<P, _>(tx.db(), &slug).await?.found()?;
                 library::lock::<P, _>(tx.db(), id).await?;
                 let users = articles::using(tx.db(), P::BLOCK_COLUMN, id).await?;
                 if !users.is_empty() {
@@ -102,5 +92,4 @@ pub async fn delete<P: StoredPiece>(
             })
         })
         .await
-        .map(|committed| committed.value)
 }

@@ -7,7 +7,7 @@ use crate::domain::problems::Problems;
 use crate::domain::promotions::{Placement, promo_shows, window_is_open};
 use crate::domain::timestamp::Timestamp;
 use crate::operations::pieces::validate_alone;
-use crate::operations::{Actor, OpError, audience};
+use crate::operations::{Actor, Found, OpError, audience};
 use crate::storage::entities::promo;
 use crate::storage::{Store, articles, placements, promos};
 
@@ -20,21 +20,16 @@ fn shows_now(row: &promo::Model, now: Timestamp) -> bool {
 /// a replaced promo keeps its paused state.
 pub async fn save(
     store: &Store,
-    actor: &Actor,
+    actor: Actor,
     existing: Option<String>,
     mut promo: Promo,
     now: Timestamp,
 ) -> Result<(), OpError> {
-    let actor = actor.clone();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
                 let stored = match &existing {
-                    Some(slug) => Some(
-                        promos::by_slug(tx.db(), slug)
-                            .await?
-                            .ok_or(OpError::NotFound)?,
-                    ),
+                    Some(slug) => Some(promos::by_slug(tx.db(), slug).await?.found()?),
                     None => None,
                 };
                 if let Some(row) = &stored {
@@ -75,25 +70,20 @@ pub async fn save(
             })
         })
         .await
-        .map(|committed| committed.value)
 }
 
 /// Pauses (hidden everywhere, its tracked link answers 404) or resumes a promo.
 pub async fn set_paused(
     store: &Store,
-    actor: &Actor,
-    slug: &str,
+    actor: Actor,
+    slug: String,
     paused: bool,
     now: Timestamp,
 ) -> Result<(), OpError> {
-    let slug = slug.to_owned();
-    let actor = actor.clone();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
-                let row = promos::by_slug(tx.db(), &slug)
-                    .await?
-                    .ok_or(OpError::NotFound)?;
+                let row = promos::by_slug(tx.db(), &slug).await?.found()?;
                 let id = row.id;
                 let showed = shows_now(&row, now);
                 let mut promo = promos::promo_from_row(&row);
@@ -111,25 +101,20 @@ pub async fn set_paused(
             })
         })
         .await
-        .map(|committed| committed.value)
 }
 
 /// Copies a promo (not its placements or clicks) under a free slug `{slug}-copy`,
 /// `{slug}-copy-2`, ...; the copy starts paused, so readers see nothing new. Returns its slug.
 pub async fn duplicate(
     store: &Store,
-    actor: &Actor,
-    slug: &str,
+    actor: Actor,
+    slug: String,
     now: Timestamp,
 ) -> Result<String, OpError> {
-    let slug = slug.to_owned();
-    let actor = actor.clone();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
-                let row = promos::by_slug(tx.db(), &slug)
-                    .await?
-                    .ok_or(OpError::NotFound)?;
+                let row = promos::by_slug(tx.db(), &slug).await?.found()?;
                 let copy_slug = promos::free_copy_slug(tx.db(), &row.slug)
                     .await?
                     .ok_or_else(|| {
@@ -149,24 +134,19 @@ pub async fn duplicate(
             })
         })
         .await
-        .map(|committed| committed.value)
 }
 
 /// Deletes a promo no article shows as a block; its placements and clicks go with it.
 pub async fn delete(
     store: &Store,
-    actor: &Actor,
-    slug: &str,
+    actor: Actor,
+    slug: String,
     now: Timestamp,
 ) -> Result<(), OpError> {
-    let slug = slug.to_owned();
-    let actor = actor.clone();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
-                let row = promos::by_slug_locked(tx.db(), &slug)
-                    .await?
-                    .ok_or(OpError::NotFound)?;
+                let row = promos::by_slug_locked(tx.db(), &slug).await?.found()?;
                 let users = promos::users(tx.db(), row.id).await?;
                 if !users.is_empty() {
                     return Err(OpError::InUse(users));
@@ -180,7 +160,6 @@ pub async fn delete(
             })
         })
         .await
-        .map(|committed| committed.value)
 }
 
 /// Places a promo into one of the site's `slots`, after checking it: a slot of this site, a tag
@@ -188,14 +167,13 @@ pub async fn delete(
 /// `priority`, `ends_at`).
 pub async fn place(
     store: &Store,
-    actor: &Actor,
+    actor: Actor,
     placement: Placement,
     slots: &[String],
     now: Timestamp,
 ) -> Result<(), OpError> {
     let mut problems = Problems::new();
     placement.validate("", Some(slots), &mut problems);
-    let actor = actor.clone();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
@@ -213,9 +191,7 @@ pub async fn place(
                 if !problems.is_empty() {
                     return Err(OpError::Invalid(problems));
                 }
-                let row = promos::by_slug(tx.db(), &placement.promo)
-                    .await?
-                    .ok_or(OpError::NotFound)?;
+                let row = promos::by_slug(tx.db(), &placement.promo).await?.found()?;
                 placements::insert(tx.db(), row.id, &placement, now).await?;
                 let open = placement.is_running(now);
                 audience::placement_changed(
@@ -233,28 +209,21 @@ pub async fn place(
             })
         })
         .await
-        .map(|committed| committed.value)
 }
 
 /// Removes the placement `id` of the promo `slug`.
 pub async fn unplace(
     store: &Store,
-    actor: &Actor,
-    slug: &str,
+    actor: Actor,
+    slug: String,
     id: i32,
     now: Timestamp,
 ) -> Result<(), OpError> {
-    let slug = slug.to_owned();
-    let actor = actor.clone();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
-                let row = promos::by_slug(tx.db(), &slug)
-                    .await?
-                    .ok_or(OpError::NotFound)?;
-                let removed = placements::delete(tx.db(), row.id, id)
-                    .await?
-                    .ok_or(OpError::NotFound)?;
+                let row = promos::by_slug(tx.db(), &slug).await?.found()?;
+                let removed = placements::delete(tx.db(), row.id, id).await?.found()?;
                 let was_open = window_is_open(removed.starts_at, removed.ends_at, now);
                 audience::placement_changed(
                     tx,
@@ -270,5 +239,4 @@ pub async fn unplace(
             })
         })
         .await
-        .map(|committed| committed.value)
 }

@@ -8,7 +8,7 @@ use crate::domain::accounts::{
 use crate::domain::passwords;
 use crate::domain::problems::Problems;
 use crate::domain::timestamp::Timestamp;
-use crate::operations::{Actor, OpError};
+use crate::operations::{Actor, Found, OpError};
 use crate::storage::accounts::{self, UserRecord};
 use crate::storage::entities::user;
 use crate::storage::sessions::end_sessions_of;
@@ -29,13 +29,12 @@ fn checked(new_user: &NewUser) -> Result<(), OpError> {
 /// Creates a user with the role asked for.
 pub async fn create(
     store: &Store,
-    actor: &Actor,
+    actor: Actor,
     new_user: NewUser,
     now: Timestamp,
 ) -> Result<user::Model, OpError> {
     checked(&new_user)?;
     let hash = hash_password(new_user.password.clone()).await?;
-    let actor = actor.clone();
     store
         .write(move |txn| {
             Box::pin(async move {
@@ -104,7 +103,7 @@ pub struct UserChanges {
 /// Changes a user's name, role and standing; a deactivated user's sessions end at once.
 pub async fn update(
     store: &Store,
-    actor: &Actor,
+    actor: Actor,
     id: i32,
     changes: UserChanges,
     now: Timestamp,
@@ -114,14 +113,11 @@ pub async fn update(
     if !problems.is_empty() {
         return Err(OpError::Invalid(problems));
     }
-    let actor = actor.clone();
     store
         .write(move |txn| {
             Box::pin(async move {
                 let admins = accounts::active_admins_locked(txn).await?;
-                let target = accounts::find_user(txn, id)
-                    .await?
-                    .ok_or(OpError::NotFound)?;
+                let target = accounts::find_user(txn, id).await?.found()?;
                 let stays_admin = changes.role == Role::Admin && changes.active;
                 if !may_leave_admins(target.id, &admins, stays_admin) {
                     return Err(OpError::invalid(
@@ -163,7 +159,7 @@ pub async fn update(
 /// A signed-in user renames themselves.
 pub async fn rename_self(
     store: &Store,
-    actor: &Actor,
+    actor: Actor,
     me: user::Model,
     display_name: String,
     now: Timestamp,
@@ -173,7 +169,6 @@ pub async fn rename_self(
     if !problems.is_empty() {
         return Err(OpError::Invalid(problems));
     }
-    let actor = actor.clone();
     store
         .write(move |txn| {
             Box::pin(async move {
@@ -203,7 +198,7 @@ pub enum PasswordChange {
 /// Sets a user's password (12 to 128 characters) and ends their other sessions.
 pub async fn set_password(
     store: &Store,
-    actor: &Actor,
+    actor: Actor,
     target: user::Model,
     password: String,
     change: PasswordChange,
@@ -219,7 +214,6 @@ pub async fn set_password(
         return Err(OpError::Invalid(problems));
     }
     let hash = hash_password(password).await?;
-    let actor = actor.clone();
     store
         .write(move |txn| {
             Box::pin(async move {

@@ -26,7 +26,7 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-use crate::domain::events::{ContentEvent, EventLog};
+use crate::domain::events::EventLog;
 use crate::domain::timestamp::Timestamp;
 use crate::storage::entities::content_state;
 use crate::storage::{StorageError, Store, events};
@@ -59,17 +59,10 @@ impl ContentTxn {
     }
 }
 
-/// What a committed content write recorded.
-#[derive(Debug)]
-pub struct Committed<T> {
-    pub value: T,
-    pub events: Vec<ContentEvent>,
-}
-
 impl Store {
     /// Runs `work` as one content write: it commits, with its events appended (and the version
     /// bumped when there are any), when `work` succeeds, and rolls back when it fails.
-    pub async fn write_content<T, E, F>(&self, now: Timestamp, work: F) -> Result<Committed<T>, E>
+    pub async fn write_content<T, E, F>(&self, now: Timestamp, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StorageError> + Send + 'static,
@@ -95,7 +88,7 @@ impl Store {
                         .await
                         .map_err(StorageError::from)?;
                     txn.commit().await.map_err(StorageError::from)?;
-                    Ok(Committed { value, events })
+                    Ok(value)
                 }
                 Err(error) => {
                     rollback(tx.txn).await;

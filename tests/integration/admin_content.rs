@@ -697,7 +697,7 @@ async fn old_revisions_are_pruned_past_the_configured_count() {
             };
             articles::save(
                 &app.db,
-                &Actor::command_line(),
+                Actor::command_line(),
                 author,
                 request,
                 crate::support::now(),

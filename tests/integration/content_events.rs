@@ -64,10 +64,15 @@ async fn save_sample(
         draft,
         action,
     };
-    let actor = Actor::command_line();
-    articles::save(&app.db, &actor, author(), request, app.clock_now())
-        .await
-        .unwrap();
+    articles::save(
+        &app.db,
+        Actor::command_line(),
+        author(),
+        request,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -112,12 +117,15 @@ async fn article_saves_record_what_readers_see_change() {
             ),
         ]
     );
-
-    let actor = Actor::command_line();
     let deleted = events_of(&app, async {
-        articles::delete(&app.db, &actor, "renamed", app.clock_now())
-            .await
-            .unwrap();
+        articles::delete(
+            &app.db,
+            Actor::command_line(),
+            "renamed".into(),
+            app.clock_now(),
+        )
+        .await
+        .unwrap();
     })
     .await;
     assert_eq!(
@@ -133,7 +141,6 @@ async fn article_saves_record_what_readers_see_change() {
 #[tokio::test]
 async fn pieces_update_every_visible_article_that_shows_them() {
     let app = TestApp::with_sample().await;
-    let actor = Actor::command_line();
     let article_path = format!("/api/v1/articles/{ARTICLE}");
     let list = FeelingList {
         slug: LIST.into(),
@@ -144,9 +151,15 @@ async fn pieces_update_every_visible_article_that_shows_them() {
         }],
     };
     let changed = events_of(&app, async {
-        operations::pieces::save(&app.db, &actor, Some(LIST.into()), list, app.clock_now())
-            .await
-            .unwrap();
+        operations::pieces::save(
+            &app.db,
+            Actor::command_line(),
+            Some(LIST.into()),
+            list,
+            app.clock_now(),
+        )
+        .await
+        .unwrap();
     })
     .await;
     assert_eq!(
@@ -171,9 +184,15 @@ async fn pieces_update_every_visible_article_that_shows_them() {
         }],
     };
     let renamed = events_of(&app, async {
-        operations::pieces::save(&app.db, &actor, Some(GUIDE.into()), guide, app.clock_now())
-            .await
-            .unwrap();
+        operations::pieces::save(
+            &app.db,
+            Actor::command_line(),
+            Some(GUIDE.into()),
+            guide,
+            app.clock_now(),
+        )
+        .await
+        .unwrap();
     })
     .await;
     assert_eq!(
@@ -195,7 +214,7 @@ async fn pieces_update_every_visible_article_that_shows_them() {
     let relabeled = events_of(&app, async {
         operations::perspectives::relabel(
             &app.db,
-            &actor,
+            Actor::command_line(),
             "anxious",
             "The anxious one",
             app.clock_now(),
@@ -223,7 +242,7 @@ async fn pieces_update_every_visible_article_that_shows_them() {
             key: "secure".into(),
             label: "Secure partner".into(),
         };
-        operations::perspectives::create(&app.db, &actor, new, app.clock_now())
+        operations::perspectives::create(&app.db, Actor::command_line(), new, app.clock_now())
             .await
             .unwrap();
     })
@@ -237,7 +256,6 @@ async fn pieces_update_every_visible_article_that_shows_them() {
 #[tokio::test]
 async fn promos_and_placements_update_their_slots_and_the_articles_that_show_them() {
     let app = TestApp::with_sample().await;
-    let actor = Actor::command_line();
     let article_path = format!("/api/v1/articles/{ARTICLE}");
     // The quiz is a block of the sample article and is placed in every sidebar.
     let quiz = tether::storage::promos::load(&app.db, "attachment-style-quiz")
@@ -250,7 +268,7 @@ async fn promos_and_placements_update_their_slots_and_the_articles_that_show_the
     let changed = events_of(&app, async {
         operations::promos::save(
             &app.db,
-            &actor,
+            Actor::command_line(),
             Some(quiz.slug.clone()),
             retitled,
             app.clock_now(),
@@ -277,8 +295,8 @@ async fn promos_and_placements_update_their_slots_and_the_articles_that_show_the
     let paused = events_of(&app, async {
         operations::promos::set_paused(
             &app.db,
-            &actor,
-            "attachment-style-quiz",
+            Actor::command_line(),
+            "attachment-style-quiz".into(),
             true,
             app.clock_now(),
         )
@@ -295,16 +313,21 @@ async fn promos_and_placements_update_their_slots_and_the_articles_that_show_the
     let unseen = events_of(&app, async {
         operations::promos::save(
             &app.db,
-            &actor,
+            Actor::command_line(),
             Some(quiz.slug.clone()),
             hidden,
             app.clock_now(),
         )
         .await
         .unwrap();
-        operations::promos::duplicate(&app.db, &actor, "attachment-style-quiz", app.clock_now())
-            .await
-            .unwrap();
+        operations::promos::duplicate(
+            &app.db,
+            Actor::command_line(),
+            "attachment-style-quiz".into(),
+            app.clock_now(),
+        )
+        .await
+        .unwrap();
     })
     .await;
     assert_eq!(unseen, []);
@@ -321,7 +344,7 @@ async fn promos_and_placements_update_their_slots_and_the_articles_that_show_the
     let placed = events_of(&app, async {
         operations::promos::place(
             &app.db,
-            &actor,
+            Actor::command_line(),
             placement(Some("avoidant")),
             &slots,
             app.clock_now(),
@@ -345,9 +368,15 @@ async fn promos_and_placements_update_their_slots_and_the_articles_that_show_the
     let mut later = placement(None);
     later.starts_at = Some(app.clock_now() + chrono::Duration::days(1));
     let not_yet = events_of(&app, async {
-        operations::promos::place(&app.db, &actor, later, &slots, app.clock_now())
-            .await
-            .unwrap();
+        operations::promos::place(
+            &app.db,
+            Actor::command_line(),
+            later,
+            &slots,
+            app.clock_now(),
+        )
+        .await
+        .unwrap();
     })
     .await;
     assert_eq!(not_yet, []);
@@ -374,8 +403,6 @@ async fn a_change_shown_by_more_than_a_thousand_articles_is_one_bulk_event() {
         published, 1001,
         "an import records an event per article it publishes"
     );
-
-    let actor = Actor::command_line();
     let slots = app.state.config.promo_slots.clone();
     let everywhere = Placement {
         promo: "p".into(),
@@ -386,7 +413,7 @@ async fn a_change_shown_by_more_than_a_thousand_articles_is_one_bulk_event() {
         ends_at: None,
     };
     let placed = events_of(&app, async {
-        operations::promos::place(&app.db, &actor, everywhere, &slots, now())
+        operations::promos::place(&app.db, Actor::command_line(), everywhere, &slots, now())
             .await
             .unwrap();
     })

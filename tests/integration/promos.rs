@@ -272,7 +272,7 @@ async fn place_for(
     let slots = app.state.config.promo_slots.clone();
     tether::operations::promos::place(
         &app.db,
-        &tether::operations::Actor::command_line(),
+        tether::operations::Actor::command_line(),
         Placement {
             promo: promo.to_owned(),
             slot: slot.to_owned(),
@@ -375,10 +375,15 @@ async fn paused_promos_leave_articles_and_placements() {
         slugs(&app.data("/api/v1/placements/article_end").await),
         ["therapy"]
     );
-    let actor = tether::operations::Actor::command_line();
-    tether::operations::promos::set_paused(&app.db, &actor, "therapy", true, now())
-        .await
-        .unwrap();
+    tether::operations::promos::set_paused(
+        &app.db,
+        tether::operations::Actor::command_line(),
+        "therapy".into(),
+        true,
+        now(),
+    )
+    .await
+    .unwrap();
     assert!(
         slugs(&app.data("/api/v1/placements/article_end").await).is_empty(),
         "seen on the next request"

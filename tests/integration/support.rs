@@ -277,7 +277,7 @@ impl TestApp {
 
 pub async fn import(db: &Store, json: &str) -> Result<ImportReport, String> {
     let bundle = Bundle::parse(json).map_err(|p| p.to_string())?;
-    operations::import::import(db, &Actor::command_line(), bundle, now())
+    operations::import::import(db, Actor::command_line(), bundle, now())
         .await
         .map_err(|e| e.to_string())
 }

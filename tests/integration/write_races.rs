@@ -261,7 +261,7 @@ async fn the_last_admin_rule_holds_when_both_demotions_are_checked_at_once() {
                 };
                 users::update(
                     &db,
-                    &Actor::command_line(),
+                    Actor::command_line(),
                     id,
                     changes,
                     crate::support::now(),

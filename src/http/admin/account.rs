@@ -53,7 +53,7 @@ pub async fn rename(
     let actor = who.actor(&addr);
     let name = form.display_name.clone();
     let renamed =
-        operations::users::rename_self(&app.db, &actor, who.user.clone(), name, app.clock.now())
+        operations::users::rename_self(&app.db, actor, who.user.clone(), name, app.clock.now())
             .await;
     match renamed {
         Ok(_) => {
@@ -106,7 +106,7 @@ pub async fn change_password(
     };
     operations::users::set_password(
         &app.db,
-        &who.actor(&addr),
+        who.actor(&addr),
         who.user.clone(),
         form.new_password,
         change,

@@ -98,7 +98,7 @@ pub async fn create(
     };
     if problems.is_empty() {
         let actor = who.actor(&addr);
-        match operations::users::create(&app.db, &actor, new_user.clone(), app.clock.now()).await {
+        match operations::users::create(&app.db, actor, new_user.clone(), app.clock.now()).await {
             Ok(created) => {
                 session::flash(
                     &who.session,
@@ -184,7 +184,7 @@ pub async fn update(
                 active,
             };
             let actor = who.actor(&addr);
-            operations::users::update(&app.db, &actor, target.id, changes, app.clock.now()).await
+            operations::users::update(&app.db, actor, target.id, changes, app.clock.now()).await
         }
         None => Err(OpError::invalid("role", "choose one of the roles")),
     };
@@ -222,7 +222,7 @@ pub async fn reset_password(
     let change = PasswordChange::Reset { keep_session: keep };
     let outcome = operations::users::set_password(
         &app.db,
-        &actor,
+        actor,
         target.clone(),
         form.password,
         change,

@@ -73,7 +73,7 @@ pub async fn create(
     };
     let label = new.label.clone();
     let created =
-        operations::perspectives::create(&app.db, &who.actor(&addr), new, app.clock.now()).await;
+        operations::perspectives::create(&app.db, who.actor(&addr), new, app.clock.now()).await;
     match created {
         Ok(()) => {
             session::flash(&who.session, format!("Perspective \"{label}\" added.")).await?;
@@ -108,7 +108,7 @@ pub async fn relabel(
 ) -> Result<Response, AdminError> {
     let actor = who.actor(&addr);
     let label = form.label.trim();
-    match operations::perspectives::relabel(&app.db, &actor, &key, label, app.clock.now()).await {
+    match operations::perspectives::relabel(&app.db, actor, &key, label, app.clock.now()).await {
         Ok(()) => {
             session::flash(&who.session, "Label saved.").await?;
             Ok(Redirect::to("/admin/perspectives").into_response())
@@ -140,7 +140,8 @@ pub async fn delete(
     Path(key): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AdminError> {
-    match operations::perspectives::delete(&app.db, &who.actor(&addr), &key, app.clock.now()).await
+    match operations::perspectives::delete(&app.db, who.actor(&addr), key.clone(), app.clock.now())
+        .await
     {
         Ok(()) => {
             session::flash(&who.session, format!("Perspective \"{key}\" deleted.")).await?;

@@ -178,7 +178,7 @@ async fn submit<P: ReusablePiece>(
     let actor = who.actor(&addr);
     let saved = operations::pieces::save(
         &app.db,
-        &actor,
+        actor,
         original.clone(),
         draft.clone(),
         app.clock.now(),
@@ -206,7 +206,8 @@ pub async fn delete<P: ReusablePiece>(
     Path(slug): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AdminError> {
-    match operations::pieces::delete::<P>(&app.db, &who.actor(&addr), &slug, app.clock.now()).await
+    match operations::pieces::delete::<P>(&app.db, who.actor(&addr), slug.clone(), app.clock.now())
+        .await
     {
         Ok(()) => {
             session::flash(&who.session, format!("{} \"{slug}\" deleted.", P::LABEL)).await?;

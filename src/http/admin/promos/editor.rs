@@ -275,7 +275,7 @@ async fn submit(
         let actor = who.actor(&addr);
         operations::promos::save(
             &app.db,
-            &actor,
+            actor,
             original.clone(),
             draft.clone(),
             app.clock.now(),
@@ -316,7 +316,7 @@ async fn set_paused(
     paused: bool,
 ) -> Result<Response, AdminError> {
     let actor = who.actor(&addr);
-    operations::promos::set_paused(&app.db, &actor, &slug, paused, app.clock.now()).await?;
+    operations::promos::set_paused(&app.db, actor, slug.clone(), paused, app.clock.now()).await?;
     let message = if paused {
         "Paused: readers no longer see it."
     } else {
@@ -353,7 +353,9 @@ pub async fn duplicate(
     Path(slug): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AdminError> {
-    match operations::promos::duplicate(&app.db, &who.actor(&addr), &slug, app.clock.now()).await {
+    match operations::promos::duplicate(&app.db, who.actor(&addr), slug.clone(), app.clock.now())
+        .await
+    {
         Ok(copy) => {
             session::flash(
                 &who.session,
@@ -376,7 +378,8 @@ pub async fn delete(
     Path(slug): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AdminError> {
-    match operations::promos::delete(&app.db, &who.actor(&addr), &slug, app.clock.now()).await {
+    match operations::promos::delete(&app.db, who.actor(&addr), slug.clone(), app.clock.now()).await
+    {
         Ok(()) => {
             session::flash(&who.session, format!("Promo \"{slug}\" deleted.")).await?;
             Ok(Redirect::to("/admin/promos").into_response())

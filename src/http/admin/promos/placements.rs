@@ -44,7 +44,7 @@ pub async fn add(
     let outcome = if problems.is_empty() {
         let slots = &app.config.promo_slots;
         let actor = who.actor(&addr);
-        operations::promos::place(&app.db, &actor, placement.clone(), slots, app.clock.now()).await
+        operations::promos::place(&app.db, actor, placement.clone(), slots, app.clock.now()).await
     } else {
         Err(OpError::Invalid(Problems::new()))
     };
@@ -76,7 +76,7 @@ pub async fn remove(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AdminError> {
     let actor = who.actor(&addr);
-    operations::promos::unplace(&app.db, &actor, &slug, id, app.clock.now()).await?;
+    operations::promos::unplace(&app.db, actor, slug.clone(), id, app.clock.now()).await?;
     session::flash(&who.session, "Placement removed.").await?;
     Ok(Redirect::to(&format!("/admin/promos/{slug}#placements")).into_response())
 }

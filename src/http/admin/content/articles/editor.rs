@@ -306,7 +306,7 @@ async fn submit(
     };
     let author = session::author(&who, app.config.revisions_kept);
     let now = app.clock.now();
-    match articles::save(&app.db, &who.actor(&addr), author, request, now).await {
+    match articles::save(&app.db, who.actor(&addr), author, request, now).await {
         Ok(saved) => {
             let message = format!(
                 "Saved \"{}\" ({}).",

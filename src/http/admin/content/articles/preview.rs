@@ -90,7 +90,7 @@ pub async fn delete(
     Path(slug): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AdminError> {
-    operations::articles::delete(&app.db, &who.actor(&addr), &slug, app.clock.now()).await?;
+    operations::articles::delete(&app.db, who.actor(&addr), slug.clone(), app.clock.now()).await?;
     session::flash(&who.session, format!("Article \"{slug}\" deleted.")).await?;
     Ok(Redirect::to("/admin/articles").into_response())
 }

@@ -118,7 +118,7 @@ pub async fn restore(
     let author = session::author(&who, app.config.revisions_kept);
     let actor = who.actor(&addr);
     let now = app.clock.now();
-    match operations::articles::restore(&app.db, &actor, author, &slug, id, form.version, now).await
+    match operations::articles::restore(&app.db, actor, author, &slug, id, form.version, now).await
     {
         Ok((restored, saved)) => {
             let message = format!("Restored version {restored} as the newest version.");
