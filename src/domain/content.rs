@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::bundle::Bundle;
+use crate::domain::events::{EventKind, paths};
 use crate::domain::problems::{Problems, join};
 use crate::domain::rules::{self, TAGS_PER_ARTICLE_MAX};
 use crate::domain::timestamp::{self, Timestamp};
@@ -133,69 +135,63 @@ pub trait Piece: Clone + PartialEq + Send + Sync + 'static {
     /// The bundle's list of them: `feeling_lists`.
     const BUNDLE_KEY: &'static str;
     /// The event a change to one records.
-    const EVENT: crate::domain::events::EventKind;
+    const EVENT: EventKind;
 
     fn slug(&self) -> &str;
     fn title(&self) -> &str;
     /// Its own public API path.
     fn api_path(slug: &str) -> String;
     /// A bundle holding only this piece, to check it as an import would.
-    fn alone_in_bundle(self) -> crate::domain::bundle::Bundle;
+    fn alone_in_bundle(self) -> Bundle;
 }
 
-impl Piece for FeelingList {
-    const NOUN: &'static str = "feeling list";
-    const NAME: &'static str = "feeling_list";
-    const BUNDLE_KEY: &'static str = "feeling_lists";
-    const EVENT: crate::domain::events::EventKind =
-        crate::domain::events::EventKind::FeelingListUpdated;
+/// The [`Piece`] facts of one kind: its words, its bundle list, its event and API path.
+macro_rules! piece {
+    ($type:ty, $noun:literal, $name:literal, $list:ident, $event:ident, $path:ident) => {
+        impl Piece for $type {
+            const NOUN: &'static str = $noun;
+            const NAME: &'static str = $name;
+            const BUNDLE_KEY: &'static str = stringify!($list);
+            const EVENT: EventKind = EventKind::$event;
 
-    fn slug(&self) -> &str {
-        &self.slug
-    }
+            fn slug(&self) -> &str {
+                &self.slug
+            }
 
-    fn title(&self) -> &str {
-        &self.title
-    }
+            fn title(&self) -> &str {
+                &self.title
+            }
 
-    fn api_path(slug: &str) -> String {
-        crate::domain::events::paths::feeling_list(slug)
-    }
+            fn api_path(slug: &str) -> String {
+                paths::$path(slug)
+            }
 
-    fn alone_in_bundle(self) -> crate::domain::bundle::Bundle {
-        crate::domain::bundle::Bundle {
-            feeling_lists: vec![self],
-            ..crate::domain::bundle::Bundle::empty()
+            fn alone_in_bundle(self) -> Bundle {
+                Bundle {
+                    $list: vec![self],
+                    ..Bundle::empty()
+                }
+            }
         }
-    }
+    };
 }
 
-impl Piece for StepGuide {
-    const NOUN: &'static str = "step guide";
-    const NAME: &'static str = "step_guide";
-    const BUNDLE_KEY: &'static str = "step_guides";
-    const EVENT: crate::domain::events::EventKind =
-        crate::domain::events::EventKind::StepGuideUpdated;
-
-    fn slug(&self) -> &str {
-        &self.slug
-    }
-
-    fn title(&self) -> &str {
-        &self.title
-    }
-
-    fn api_path(slug: &str) -> String {
-        crate::domain::events::paths::step_guide(slug)
-    }
-
-    fn alone_in_bundle(self) -> crate::domain::bundle::Bundle {
-        crate::domain::bundle::Bundle {
-            step_guides: vec![self],
-            ..crate::domain::bundle::Bundle::empty()
-        }
-    }
-}
+piece!(
+    FeelingList,
+    "feeling list",
+    "feeling_list",
+    feeling_lists,
+    FeelingListUpdated,
+    feeling_list
+);
+piece!(
+    StepGuide,
+    "step guide",
+    "step_guide",
+    step_guides,
+    StepGuideUpdated,
+    step_guide
+);
 
 /// One feeling of a list, from one perspective.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

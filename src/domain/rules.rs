@@ -24,11 +24,16 @@ fn is_slug_shaped(text: &str, max: usize) -> bool {
 }
 
 pub fn check_slug(problems: &mut Problems, path: &str, slug: &str) {
-    if !is_valid_slug(slug) {
+    check_shape(problems, path, slug, "slug", SLUG_MAX);
+}
+
+/// Refuses `text` unless it has the slug shape and at most `max` characters; `what` names it.
+fn check_shape(problems: &mut Problems, path: &str, text: &str, what: &str, max: usize) {
+    if !is_slug_shaped(text, max) {
         problems.push(
             path,
             format!(
-                "\"{slug}\" is not a valid slug: use 1 to {SLUG_MAX} lowercase letters and digits, \
+                "\"{text}\" is not a valid {what}: use 1 to {max} lowercase letters and digits, \
                  joined by single hyphens"
             ),
         );
@@ -59,15 +64,7 @@ pub fn is_valid_tag(tag: &str) -> bool {
 }
 
 pub fn check_tag(problems: &mut Problems, path: &str, tag: &str) {
-    if !is_valid_tag(tag) {
-        problems.push(
-            path,
-            format!(
-                "\"{tag}\" is not a valid tag: use 1 to {TAG_MAX} lowercase letters and digits, \
-                 joined by single hyphens"
-            ),
-        );
-    }
+    check_shape(problems, path, tag, "tag", TAG_MAX);
 }
 
 /// Required text: not blank, at most `max` characters.

@@ -8,7 +8,7 @@ use crate::domain::content::Piece;
 use crate::domain::events::{BULK_ARTICLES, ContentEvent, EventKind, paths};
 use crate::domain::promotions::window_is_open;
 use crate::storage::entities::{article_block, promo_placement};
-use crate::storage::library::StoredPiece;
+use crate::storage::library::{self, StoredPiece};
 use crate::storage::write::ContentTxn;
 use crate::storage::{StorageError, events, placements};
 
@@ -136,7 +136,7 @@ pub async fn perspectives_changed(
     let mut own = vec![paths::PERSPECTIVES.to_owned()];
     let mut lists = Vec::new();
     for id in relabeled {
-        lists.extend(FeelingList::using_perspective(tx.db(), *id).await?);
+        lists.extend(library::using_perspective::<FeelingList, _>(tx.db(), *id).await?);
     }
     lists.sort_unstable();
     lists.dedup();

@@ -5,8 +5,9 @@ use crate::domain::content::{FeelingList, Perspective, StepGuide};
 use crate::domain::problems::Problems;
 use crate::domain::timestamp::Timestamp;
 use crate::operations::{Actor, Found, OpError, audience};
-use crate::storage::library::{self, StoredPiece, Which};
-use crate::storage::{Store, perspectives};
+use crate::storage::entities::perspective;
+use crate::storage::library::{self, Which};
+use crate::storage::{self, Store, perspectives};
 
 fn checked(perspective: &Perspective) -> Result<(), OpError> {
     let mut problems = Problems::new();
@@ -80,13 +81,14 @@ pub async fn delete(
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
-                let row = perspectives::by_key_locked(tx.db(), &key).await?.found()?;
+                let row = perspectives::by_key(tx.db(), &key).await?.found()?;
+                storage::hold::<perspective::Entity, _>(tx.db(), row.id).await?;
                 let mut users = Vec::new();
-                let lists = FeelingList::using_perspective(tx.db(), row.id).await?;
+                let lists = library::using_perspective::<FeelingList, _>(tx.db(), row.id).await?;
                 for h in library::headers::<FeelingList, _>(tx.db(), Which::Ids(lists)).await? {
                     users.push((h.slug, format!("feeling list: {}", h.title)));
                 }
-                let guides = StepGuide::using_perspective(tx.db(), row.id).await?;
+                let guides = library::using_perspective::<StepGuide, _>(tx.db(), row.id).await?;
                 for h in library::headers::<StepGuide, _>(tx.db(), Which::Ids(guides)).await? {
                     users.push((h.slug, format!("step guide: {}", h.title)));
                 }

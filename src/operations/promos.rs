@@ -9,7 +9,7 @@ use crate::domain::timestamp::Timestamp;
 use crate::operations::pieces::validate_alone;
 use crate::operations::{Actor, Found, OpError, audience};
 use crate::storage::entities::promo;
-use crate::storage::{Store, articles, placements, promos};
+use crate::storage::{self, Store, articles, placements, promos};
 
 fn shows_now(row: &promo::Model, now: Timestamp) -> bool {
     promo_shows(row.paused, row.starts_at, row.ends_at, now)
@@ -146,7 +146,8 @@ pub async fn delete(
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
-                let row = promos::by_slug_locked(tx.db(), &slug).await?.found()?;
+                let row = promos::by_slug(tx.db(), &slug).await?.found()?;
+                storage::hold::<promo::Entity, _>(tx.db(), row.id).await?;
                 let users = promos::users(tx.db(), row.id).await?;
                 if !users.is_empty() {
                     return Err(OpError::InUse(users));

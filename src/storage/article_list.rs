@@ -7,6 +7,7 @@ use sea_orm::{
 
 use crate::domain::content::{ArticleStatus, PromoKind};
 use crate::storage::StorageError;
+use crate::storage::articles::contains_word;
 use crate::storage::entities::{
     article, article_block, article_tag, feeling_item, feeling_list, guide_step, perspective,
     promo, step_guide,
@@ -47,7 +48,7 @@ pub async fn editor_articles<C: ConnectionTrait>(
     filter: &EditorFilter,
 ) -> Result<(Vec<EditorRow>, u64), StorageError> {
     use sea_orm::Condition;
-    use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
     let mut condition = Condition::all();
     if let Some(status) = filter.status {
         condition = condition.add(article::Column::Status.eq(status));
@@ -93,18 +94,7 @@ pub async fn editor_articles<C: ConnectionTrait>(
         condition = condition.add(article::Column::Id.in_subquery(blocks));
     }
     for word in &filter.words {
-        let mut pattern = String::from("%");
-        for c in word.to_lowercase().chars() {
-            if matches!(c, '%' | '_' | '\\') {
-                pattern.push('\\');
-            }
-            pattern.push(c);
-        }
-        pattern.push('%');
-        condition = condition.add(
-            Expr::col((article::Entity, article::Column::SearchText))
-                .like(LikeExpr::new(pattern).escape('\\')),
-        );
+        condition = condition.add(contains_word(word));
     }
     let total = article::Entity::find()
         .filter(condition.clone())

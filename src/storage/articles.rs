@@ -24,6 +24,22 @@ pub(crate) fn visible_at(now: Timestamp) -> Condition {
         .add(article::Column::PublishedAt.lte(now))
 }
 
+/// Articles whose search text contains `word`, case-insensitively; `%`, `_` and `\` in it match
+/// themselves.
+pub(crate) fn contains_word(word: &str) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+    let mut pattern = String::from("%");
+    for c in word.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    Expr::col((article::Entity, article::Column::SearchText))
+        .like(LikeExpr::new(pattern).escape('\\'))
+}
+
 /// An article as the editor sees it, with the version its form must carry.
 #[derive(Debug, Clone)]
 pub struct StoredArticle {

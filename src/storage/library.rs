@@ -6,7 +6,6 @@
 //! written once for both (the tables share their columns); only the child rows differ.
 
 use std::collections::HashMap;
-use std::future::Future;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{
@@ -39,33 +38,91 @@ pub enum Which {
     Ids(Vec<i32>),
 }
 
-/// How a feeling list or a step guide is stored: what differs between the two.
+/// How a feeling list or a step guide is stored: a header row in `TABLE`, and ordered rows in
+/// `Row`'s table. What differs between the two is only how a row maps to the domain.
 pub trait StoredPiece: Piece {
     /// The header table (`feeling_lists`).
     const TABLE: &'static str;
     /// The column of a block that refers to a piece of this kind.
     const BLOCK_COLUMN: article_block::Column;
+    /// The table of its rows, and the columns placing a row in its piece and perspective.
+    type Row: EntityTrait<ActiveModel: Send + Sync>;
+    const PARENT: <Self::Row as EntityTrait>::Column;
+    const POSITION: <Self::Row as EntityTrait>::Column;
+    const PERSPECTIVE: <Self::Row as EntityTrait>::Column;
 
-    /// The pieces of these headers with their rows in order; `keys` maps perspective ids to keys.
-    fn assemble<C: ConnectionTrait>(
-        db: &C,
-        headers: Vec<Header>,
+    /// The piece of this header, from its stored rows in order; `keys` maps perspective ids to
+    /// keys.
+    fn from_rows(
+        header: Header,
+        rows: Vec<<Self::Row as EntityTrait>::Model>,
         keys: &HashMap<i32, String>,
-    ) -> impl Future<Output = Result<Vec<(i32, Self)>, DbErr>> + Send;
-
-    /// Replaces the rows of the piece `id`; `ids` maps perspective keys to ids.
-    fn replace_rows<C: ConnectionTrait>(
+    ) -> Result<Self, DbErr>;
+    /// The piece a stored row belongs to.
+    fn parent_of(row: &<Self::Row as EntityTrait>::Model) -> i32;
+    /// Its rows to store for the piece `id`; `ids` maps perspective keys to ids.
+    fn to_rows(
         &self,
-        db: &C,
         id: i32,
         ids: &HashMap<String, i32>,
-    ) -> impl Future<Output = Result<(), DbErr>> + Send;
+    ) -> Result<Vec<<Self::Row as EntityTrait>::ActiveModel>, DbErr>;
+}
 
-    /// Ids of the pieces with a row from the perspective `perspective_id`.
-    fn using_perspective<C: ConnectionTrait>(
-        db: &C,
-        perspective_id: i32,
-    ) -> impl Future<Output = Result<Vec<i32>, DbErr>> + Send;
+/// The pieces of these headers with their rows in order.
+pub async fn assemble<P: StoredPiece, C: ConnectionTrait>(
+    db: &C,
+    headers: Vec<Header>,
+    keys: &HashMap<i32, String>,
+) -> Result<Vec<(i32, P)>, DbErr> {
+    let mut rows: HashMap<i32, Vec<<P::Row as EntityTrait>::Model>> = HashMap::new();
+    for row in P::Row::find()
+        .filter(P::PARENT.is_in(headers.iter().map(|h| h.id)))
+        .order_by_asc(P::PARENT)
+        .order_by_asc(P::POSITION)
+        .all(db)
+        .await?
+    {
+        rows.entry(P::parent_of(&row)).or_default().push(row);
+    }
+    headers
+        .into_iter()
+        .map(|h| {
+            let id = h.id;
+            Ok((
+                id,
+                P::from_rows(h, rows.remove(&id).unwrap_or_default(), keys)?,
+            ))
+        })
+        .collect()
+}
+
+/// Replaces the rows of the piece `id`.
+async fn replace_rows<P: StoredPiece, C: ConnectionTrait>(
+    db: &C,
+    piece: &P,
+    id: i32,
+) -> Result<(), DbErr> {
+    P::Row::delete_many()
+        .filter(P::PARENT.eq(id))
+        .exec(db)
+        .await?;
+    let ids = perspective_ids(db).await?;
+    insert_all(db, piece.to_rows(id, &ids)?).await
+}
+
+/// Ids of the pieces with a row from the perspective `perspective_id`.
+pub async fn using_perspective<P: StoredPiece, C: ConnectionTrait>(
+    db: &C,
+    perspective_id: i32,
+) -> Result<Vec<i32>, DbErr> {
+    P::Row::find()
+        .select_only()
+        .column(P::PARENT)
+        .filter(P::PERSPECTIVE.eq(perspective_id))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// Header rows, by slug.
@@ -112,7 +169,7 @@ pub async fn load<P: StoredPiece, C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let keys = perspective_keys(db).await?;
-    P::assemble(db, headers, &keys).await
+    assemble::<P, C>(db, headers, &keys).await
 }
 
 /// The piece with this slug, and its id.
@@ -173,8 +230,7 @@ pub async fn save<P: StoredPiece, C: ConnectionTrait>(
             row.try_get::<i32>("", "id")?
         }
     };
-    let ids = perspective_ids(db).await?;
-    piece.replace_rows(db, id, &ids).await?;
+    replace_rows(db, piece, id).await?;
     Ok(id)
 }
 
@@ -268,164 +324,110 @@ fn id_of(ids: &HashMap<String, i32>, key: &str) -> Result<i32, DbErr> {
 impl StoredPiece for FeelingList {
     const TABLE: &'static str = "feeling_lists";
     const BLOCK_COLUMN: article_block::Column = article_block::Column::FeelingListId;
+    type Row = feeling_item::Entity;
+    const PARENT: feeling_item::Column = feeling_item::Column::FeelingListId;
+    const POSITION: feeling_item::Column = feeling_item::Column::Position;
+    const PERSPECTIVE: feeling_item::Column = feeling_item::Column::PerspectiveId;
 
-    async fn assemble<C: ConnectionTrait>(
-        db: &C,
-        headers: Vec<Header>,
+    fn from_rows(
+        header: Header,
+        rows: Vec<feeling_item::Model>,
         keys: &HashMap<i32, String>,
-    ) -> Result<Vec<(i32, Self)>, DbErr> {
-        let mut items: HashMap<i32, Vec<FeelingItem>> = HashMap::new();
-        for item in feeling_item::Entity::find()
-            .filter(feeling_item::Column::FeelingListId.is_in(headers.iter().map(|h| h.id)))
-            .order_by_asc(feeling_item::Column::FeelingListId)
-            .order_by_asc(feeling_item::Column::Position)
-            .all(db)
-            .await?
-        {
-            items
-                .entry(item.feeling_list_id)
-                .or_default()
-                .push(FeelingItem {
-                    perspective: key_of(keys, item.perspective_id)?,
-                    text: item.text,
-                });
-        }
-        Ok(headers
+    ) -> Result<Self, DbErr> {
+        let items = rows
             .into_iter()
-            .map(|h| {
-                let list = FeelingList {
-                    items: items.remove(&h.id).unwrap_or_default(),
-                    slug: h.slug,
-                    title: h.title,
-                };
-                (h.id, list)
+            .map(|row| {
+                Ok(FeelingItem {
+                    perspective: key_of(keys, row.perspective_id)?,
+                    text: row.text,
+                })
             })
-            .collect())
+            .collect::<Result<_, DbErr>>()?;
+        Ok(FeelingList {
+            slug: header.slug,
+            title: header.title,
+            items,
+        })
     }
 
-    async fn replace_rows<C: ConnectionTrait>(
+    fn parent_of(row: &feeling_item::Model) -> i32 {
+        row.feeling_list_id
+    }
+
+    fn to_rows(
         &self,
-        db: &C,
         id: i32,
         ids: &HashMap<String, i32>,
-    ) -> Result<(), DbErr> {
-        feeling_item::Entity::delete_many()
-            .filter(feeling_item::Column::FeelingListId.eq(id))
-            .exec(db)
-            .await?;
-        let rows = self
-            .items
-            .iter()
-            .enumerate()
+    ) -> Result<Vec<feeling_item::ActiveModel>, DbErr> {
+        (0..)
+            .zip(&self.items)
             .map(|(position, item)| {
                 Ok(feeling_item::ActiveModel {
                     feeling_list_id: Set(id),
-                    position: Set(position as i32),
+                    position: Set(position),
                     perspective_id: Set(id_of(ids, &item.perspective)?),
                     text: Set(item.text.clone()),
                     ..Default::default()
                 })
             })
-            .collect::<Result<Vec<_>, DbErr>>()?;
-        insert_all(db, rows).await
-    }
-
-    async fn using_perspective<C: ConnectionTrait>(
-        db: &C,
-        perspective_id: i32,
-    ) -> Result<Vec<i32>, DbErr> {
-        feeling_item::Entity::find()
-            .select_only()
-            .column(feeling_item::Column::FeelingListId)
-            .filter(feeling_item::Column::PerspectiveId.eq(perspective_id))
-            .distinct()
-            .into_tuple()
-            .all(db)
-            .await
+            .collect()
     }
 }
 
 impl StoredPiece for StepGuide {
     const TABLE: &'static str = "step_guides";
     const BLOCK_COLUMN: article_block::Column = article_block::Column::StepGuideId;
+    type Row = guide_step::Entity;
+    const PARENT: guide_step::Column = guide_step::Column::StepGuideId;
+    const POSITION: guide_step::Column = guide_step::Column::Position;
+    const PERSPECTIVE: guide_step::Column = guide_step::Column::PerspectiveId;
 
-    async fn assemble<C: ConnectionTrait>(
-        db: &C,
-        headers: Vec<Header>,
+    fn from_rows(
+        header: Header,
+        rows: Vec<guide_step::Model>,
         keys: &HashMap<i32, String>,
-    ) -> Result<Vec<(i32, Self)>, DbErr> {
-        let mut steps: HashMap<i32, Vec<Step>> = HashMap::new();
-        for step in guide_step::Entity::find()
-            .filter(guide_step::Column::StepGuideId.is_in(headers.iter().map(|h| h.id)))
-            .order_by_asc(guide_step::Column::StepGuideId)
-            .order_by_asc(guide_step::Column::Position)
-            .all(db)
-            .await?
-        {
-            let perspective = step.perspective_id.map(|id| key_of(keys, id)).transpose()?;
-            steps.entry(step.step_guide_id).or_default().push(Step {
-                title: step.title,
-                body: step.body,
-                perspective,
-            });
-        }
-        Ok(headers
+    ) -> Result<Self, DbErr> {
+        let steps = rows
             .into_iter()
-            .map(|h| {
-                let guide = StepGuide {
-                    steps: steps.remove(&h.id).unwrap_or_default(),
-                    slug: h.slug,
-                    title: h.title,
-                };
-                (h.id, guide)
+            .map(|row| {
+                let perspective = row.perspective_id.map(|id| key_of(keys, id)).transpose()?;
+                Ok(Step {
+                    title: row.title,
+                    body: row.body,
+                    perspective,
+                })
             })
-            .collect())
+            .collect::<Result<_, DbErr>>()?;
+        Ok(StepGuide {
+            slug: header.slug,
+            title: header.title,
+            steps,
+        })
     }
 
-    async fn replace_rows<C: ConnectionTrait>(
+    fn parent_of(row: &guide_step::Model) -> i32 {
+        row.step_guide_id
+    }
+
+    fn to_rows(
         &self,
-        db: &C,
         id: i32,
         ids: &HashMap<String, i32>,
-    ) -> Result<(), DbErr> {
-        guide_step::Entity::delete_many()
-            .filter(guide_step::Column::StepGuideId.eq(id))
-            .exec(db)
-            .await?;
-        let rows = self
-            .steps
-            .iter()
-            .enumerate()
+    ) -> Result<Vec<guide_step::ActiveModel>, DbErr> {
+        (0..)
+            .zip(&self.steps)
             .map(|(position, step)| {
+                let perspective = step.perspective.as_deref();
                 Ok(guide_step::ActiveModel {
                     step_guide_id: Set(id),
-                    position: Set(position as i32),
+                    position: Set(position),
                     title: Set(step.title.clone()),
                     body: Set(step.body.clone()),
-                    perspective_id: Set(step
-                        .perspective
-                        .as_deref()
-                        .map(|key| id_of(ids, key))
-                        .transpose()?),
+                    perspective_id: Set(perspective.map(|key| id_of(ids, key)).transpose()?),
                     ..Default::default()
                 })
             })
-            .collect::<Result<Vec<_>, DbErr>>()?;
-        insert_all(db, rows).await
-    }
-
-    async fn using_perspective<C: ConnectionTrait>(
-        db: &C,
-        perspective_id: i32,
-    ) -> Result<Vec<i32>, DbErr> {
-        guide_step::Entity::find()
-            .select_only()
-            .column(guide_step::Column::StepGuideId)
-            .filter(guide_step::Column::PerspectiveId.eq(perspective_id))
-            .distinct()
-            .into_tuple()
-            .all(db)
-            .await
+            .collect()
     }
 }
 

@@ -111,6 +111,19 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// Holds the row `id` of `E` until the transaction ends, so nothing can start referring to it
+/// meanwhile (a row lock on PostgreSQL; SQLite's writers already take turns).
+pub async fn hold<E, C>(db: &C, id: i32) -> Result<(), sea_orm::DbErr>
+where
+    E: sea_orm::EntityTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i32>,
+    C: ConnectionTrait,
+{
+    use sea_orm::QuerySelect;
+    E::find_by_id(id).lock_exclusive().one(db).await?;
+    Ok(())
+}
+
 /// Inserts rows in batches small enough for SQLite's bound-parameter limit.
 pub(crate) async fn insert_all<C, A, I>(db: &C, rows: I) -> Result<(), sea_orm::DbErr>
 where

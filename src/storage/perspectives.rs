@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use crate::domain::content::Perspective;
@@ -25,19 +25,6 @@ pub async fn by_key<C: ConnectionTrait>(
 ) -> Result<Option<perspective::Model>, DbErr> {
     perspective::Entity::find()
         .filter(perspective::Column::Key.eq(key))
-        .one(db)
-        .await
-}
-
-/// The perspective with this key, held until the transaction ends so no feeling or step can
-/// start using it meanwhile (PostgreSQL; SQLite's writers take turns).
-pub async fn by_key_locked<C: ConnectionTrait>(
-    db: &C,
-    key: &str,
-) -> Result<Option<perspective::Model>, DbErr> {
-    perspective::Entity::find()
-        .filter(perspective::Column::Key.eq(key))
-        .lock_exclusive()
         .one(db)
         .await
 }

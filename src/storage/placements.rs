@@ -9,13 +9,15 @@ use sea_orm::{
     DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
+use crate::domain::content::Promo;
 use crate::domain::promotions::{
     Placement, PromoStatus, promo_shows, window_is_open, window_next_change,
 };
 use crate::domain::timestamp::Timestamp;
 use crate::storage::StorageError;
 use crate::storage::entities::promo_placement;
-use crate::storage::public_read::{PromoView, TimeBound, promo_view, promos_by_id};
+use crate::storage::promos::promo_from_row;
+use crate::storage::public_read::{TimeBound, promos_by_id};
 
 /// A stored placement and its id (for removing it).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -153,8 +155,8 @@ pub async fn running<C: ConnectionTrait>(
     slots: &[String],
     tags: &[String],
     now: Timestamp,
-) -> Result<TimeBound<BTreeMap<String, Vec<PromoView>>>, StorageError> {
-    let mut by_slot: BTreeMap<String, Vec<PromoView>> =
+) -> Result<TimeBound<BTreeMap<String, Vec<Promo>>>, StorageError> {
+    let mut by_slot: BTreeMap<String, Vec<Promo>> =
         slots.iter().map(|s| (s.clone(), Vec::new())).collect();
     if slots.is_empty() {
         return Ok(TimeBound {
@@ -198,7 +200,7 @@ pub async fn running<C: ConnectionTrait>(
             continue;
         }
         if let Some(list) = by_slot.get_mut(&row.slot) {
-            list.push(promo_view(promo));
+            list.push(promo_from_row(promo));
         }
     }
     Ok(TimeBound {

@@ -134,19 +134,6 @@ pub async fn by_slug<C: ConnectionTrait>(
         .await
 }
 
-/// The promo row with this slug, held until the transaction ends so no article block or
-/// placement can start referring to it meanwhile (PostgreSQL; SQLite's writers take turns).
-pub async fn by_slug_locked<C: ConnectionTrait>(
-    db: &C,
-    slug: &str,
-) -> Result<Option<promo::Model>, DbErr> {
-    promo::Entity::find()
-        .filter(promo::Column::Slug.eq(slug))
-        .lock_exclusive()
-        .one(db)
-        .await
-}
-
 pub async fn load<C: ConnectionTrait>(
     db: &C,
     slug: &str,

@@ -71,7 +71,7 @@ impl Store {
         let store = self.clone();
         detached(async move {
             let _turn = store.writer_turn().await;
-            let txn = store.begin_write().await?;
+            let txn = store.begin_as(Access::Write).await?;
             let mut tx = ContentTxn {
                 txn,
                 now,
@@ -107,10 +107,33 @@ impl Store {
         E: From<StorageError> + Send + 'static,
         F: for<'t> FnOnce(&'t DatabaseTransaction) -> TxFuture<'t, T, E> + Send + 'static,
     {
+        self.run(Access::Write, work).await
+    }
+
+    /// Runs `work` in a read-only snapshot: every query sees the same state of the database
+    /// (REPEATABLE READ on PostgreSQL; any SQLite transaction already does).
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+        F: for<'t> FnOnce(&'t DatabaseTransaction) -> TxFuture<'t, T, E> + Send + 'static,
+    {
+        self.run(Access::Read, work).await
+    }
+
+    async fn run<T, E, F>(&self, access: Access, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+        F: for<'t> FnOnce(&'t DatabaseTransaction) -> TxFuture<'t, T, E> + Send + 'static,
+    {
         let store = self.clone();
         detached(async move {
-            let _turn = store.writer_turn().await;
-            let txn = store.begin_write().await?;
+            let _turn = match access {
+                Access::Write => store.writer_turn().await,
+                Access::Read => None,
+            };
+            let txn = store.begin_as(access).await?;
             match work(&txn).await {
                 Ok(value) => {
                     txn.commit().await.map_err(StorageError::from)?;
@@ -125,36 +148,6 @@ impl Store {
         .await
     }
 
-    /// Runs `work` in a read-only snapshot: every query sees the same state of the database
-    /// (REPEATABLE READ on PostgreSQL; any SQLite transaction already does).
-    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StorageError> + Send + 'static,
-        F: for<'t> FnOnce(&'t DatabaseTransaction) -> TxFuture<'t, T, E> + Send + 'static,
-    {
-        let store = self.clone();
-        detached(async move {
-            let txn = match store.get_database_backend() {
-                DatabaseBackend::Postgres => {
-                    store
-                        .begin_with_config(
-                            Some(IsolationLevel::RepeatableRead),
-                            Some(AccessMode::ReadOnly),
-                        )
-                        .await
-                }
-                _ => store.begin().await,
-            }
-            .map_err(StorageError::from)?;
-            let value = work(&txn).await;
-            // Read-only: ending it either way releases the snapshot.
-            txn.commit().await.map_err(StorageError::from)?;
-            value
-        })
-        .await
-    }
-
     /// On SQLite, waits for this process's earlier writers (one write lock per database).
     async fn writer_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match &self.write_turns {
@@ -163,19 +156,34 @@ impl Store {
         }
     }
 
-    async fn begin_write(&self) -> Result<DatabaseTransaction, StorageError> {
-        let txn = match self.get_database_backend() {
-            DatabaseBackend::Sqlite => {
+    /// Begins a transaction: a write takes SQLite's write lock at once; a read is a read-only
+    /// snapshot.
+    async fn begin_as(&self, access: Access) -> Result<DatabaseTransaction, StorageError> {
+        let txn = match (self.get_database_backend(), access) {
+            (DatabaseBackend::Sqlite, Access::Write) => {
                 self.begin_with_options(TransactionOptions {
                     sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                     ..TransactionOptions::default()
                 })
                 .await
             }
+            (DatabaseBackend::Postgres, Access::Read) => {
+                self.begin_with_config(
+                    Some(IsolationLevel::RepeatableRead),
+                    Some(AccessMode::ReadOnly),
+                )
+                .await
+            }
             _ => self.begin().await,
         };
         Ok(txn?)
     }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    Read,
+    Write,
 }
 
 /// Runs a transaction's future in a task of its own, so dropping the caller cannot stop it

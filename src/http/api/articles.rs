@@ -13,7 +13,7 @@ use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::read_cache::CachedBody;
 use crate::state::AppState;
-use crate::storage::public_read::{self, ArticleFilter, PromoView, PublishedArticle, TimeBound};
+use crate::storage::public_read::{self, ArticleFilter, PublishedArticle, TimeBound};
 use crate::storage::{StorageError, placements};
 
 pub const DEFAULT_PER_PAGE: u64 = 20;
@@ -273,7 +273,7 @@ async fn read_article(
 }
 
 /// The promos placed for an article, by slot.
-type Placed = std::collections::BTreeMap<String, Vec<PromoView>>;
+type Placed = std::collections::BTreeMap<String, Vec<crate::domain::content::Promo>>;
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,7 @@ use crate::domain::markdown::to_safe_html;
 use crate::domain::promotions::{promo_link_rel, tracked_url};
 use crate::domain::timestamp::{self, Timestamp};
 use crate::storage::public_read::{
-    ArticleSummary, FeelingListView, PerspectiveView, PromoView, PublishedArticle, PublishedBlock,
+    ArticleSummary, FeelingListView, PerspectiveView, PublishedArticle, PublishedBlock,
     StepGuideView,
 };
 
@@ -69,19 +69,11 @@ impl From<ArticleSummary> for ArticleSummaryDto {
     }
 }
 
+/// An article: its summary's fields, its blocks and the promos placed for it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Article {
-    pub slug: String,
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub summary: Option<String>,
-    pub tags: Vec<String>,
-    #[serde(with = "timestamp")]
-    #[schema(value_type = String, format = DateTime)]
-    pub published_at: Timestamp,
-    #[serde(with = "timestamp")]
-    #[schema(value_type = String, format = DateTime)]
-    pub updated_at: Timestamp,
+    #[serde(flatten)]
+    pub summary: ArticleSummaryDto,
     /// The article's blocks in reading order.
     pub blocks: Vec<Block>,
     /// Promos placed by marketers, per slot of the site (every slot has a key): the running
@@ -94,18 +86,11 @@ impl Article {
     /// `public_url` starts the promos' tracked links.
     pub fn new(
         a: PublishedArticle,
-        placements: BTreeMap<String, Vec<PromoView>>,
+        placements: BTreeMap<String, Vec<crate::domain::content::Promo>>,
         public_url: &str,
     ) -> Self {
-        let s = a.summary;
         Self {
-            slug: s.slug,
-            title: s.title,
-            subtitle: s.subtitle,
-            summary: s.summary,
-            tags: s.tags,
-            published_at: s.published_at,
-            updated_at: s.updated_at,
+            summary: a.summary.into(),
             blocks: a
                 .blocks
                 .into_iter()
@@ -118,7 +103,7 @@ impl Article {
 
 /// Placements as the API shows them.
 pub fn placed(
-    placements: BTreeMap<String, Vec<PromoView>>,
+    placements: BTreeMap<String, Vec<crate::domain::content::Promo>>,
     public_url: &str,
 ) -> BTreeMap<String, Vec<PromoBlock>> {
     placements
@@ -276,7 +261,7 @@ pub struct Promo {
 
 impl Promo {
     /// `public_url` starts the tracked link.
-    pub fn new(p: PromoView, public_url: &str) -> Self {
+    pub fn new(p: crate::domain::content::Promo, public_url: &str) -> Self {
         Self {
             url: tracked_url(public_url, &p.slug),
             slug: p.slug,

@@ -4,7 +4,9 @@
 use axum::extract::State;
 use axum::response::Response;
 
+use crate::domain::events::paths;
 use crate::domain::rules;
+use crate::domain::timestamp::Timestamp;
 use crate::http::api::dto::{Data, FeelingList, Perspective, Promo, PromoBlock, StepGuide};
 use crate::http::conditional::json_body;
 use crate::http::error::{ApiError, ErrorBody};
@@ -31,6 +33,33 @@ where
         .ok_or_else(|| ApiError::not_found(format!("no {what}")))
 }
 
+/// One thing by slug, cached under its public `path`: a slug that cannot exist is a 404 without
+/// a query; `load` gives the value and the moment the clock alone changes it.
+async fn by_slug<T, F, Fut>(
+    app: &AppState,
+    path: String,
+    what: &str,
+    slug: &str,
+    load: F,
+) -> Result<Response, ApiError>
+where
+    T: serde::Serialize,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Option<(T, Option<Timestamp>)>, ApiError>>,
+{
+    let what = format!("{what} has the slug \"{slug}\"");
+    if !rules::is_valid_slug(slug) {
+        return Err(ApiError::not_found(format!("no {what}")));
+    }
+    cached_or_not_found(app, path, what, || async {
+        let Some((value, changes_at)) = load().await? else {
+            return Ok(None);
+        };
+        Ok(Some(CachedBody::new(body(value)?, changes_at)))
+    })
+    .await
+}
+
 fn body<T: serde::Serialize>(data: T) -> Result<bytes::Bytes, ApiError> {
     Ok(serde_json::to_vec(&Data { data })?.into())
 }
@@ -52,20 +81,19 @@ pub async fn get_feeling_list(
     State(app): State<AppState>,
     ApiPath(slug): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let what = format!("feeling list has the slug \"{slug}\"");
-    if !rules::is_valid_slug(&slug) {
-        return Err(ApiError::not_found(format!("no {what}")));
-    }
-    let db = app.db.clone();
-    cached_or_not_found(&app, format!("feeling-list/{slug}"), what, || async move {
-        let found = db
-            .read(move |txn| Box::pin(public_read::find_feeling_list(txn, slug)))
-            .await?;
-        let Some(list) = found else {
-            return Ok(None);
-        };
-        Ok(Some(CachedBody::new(body(FeelingList::from(list))?, None)))
-    })
+    let (db, wanted) = (app.db.clone(), slug.clone());
+    by_slug(
+        &app,
+        paths::feeling_list(&slug),
+        "feeling list",
+        &slug,
+        || async move {
+            let found = db
+                .read(move |txn| Box::pin(public_read::find_feeling_list(txn, wanted)))
+                .await?;
+            Ok(found.map(|list| (FeelingList::from(list), None)))
+        },
+    )
     .await
 }
 
@@ -86,20 +114,19 @@ pub async fn get_step_guide(
     State(app): State<AppState>,
     ApiPath(slug): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let what = format!("step guide has the slug \"{slug}\"");
-    if !rules::is_valid_slug(&slug) {
-        return Err(ApiError::not_found(format!("no {what}")));
-    }
-    let db = app.db.clone();
-    cached_or_not_found(&app, format!("step-guide/{slug}"), what, || async move {
-        let found = db
-            .read(move |txn| Box::pin(public_read::find_step_guide(txn, slug)))
-            .await?;
-        let Some(guide) = found else {
-            return Ok(None);
-        };
-        Ok(Some(CachedBody::new(body(StepGuide::from(guide))?, None)))
-    })
+    let (db, wanted) = (app.db.clone(), slug.clone());
+    by_slug(
+        &app,
+        paths::step_guide(&slug),
+        "step guide",
+        &slug,
+        || async move {
+            let found = db
+                .read(move |txn| Box::pin(public_read::find_step_guide(txn, wanted)))
+                .await?;
+            Ok(found.map(|guide| (StepGuide::from(guide), None)))
+        },
+    )
     .await
 }
 
@@ -120,22 +147,18 @@ pub async fn get_promo(
     State(app): State<AppState>,
     ApiPath(slug): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let what = format!("running promo has the slug \"{slug}\"");
-    if !rules::is_valid_slug(&slug) {
-        return Err(ApiError::not_found(format!("no {what}")));
-    }
-    let db = app.db.clone();
     let now = app.clock.now();
-    let public_url = app.config.public_url.clone();
-    cached_or_not_found(&app, format!("promo/{slug}"), what, || async move {
-        let Some(promo) = public_read::find_running_promo(db.conn(), &slug, now).await? else {
-            return Ok(None);
-        };
-        Ok(Some(CachedBody::new(
-            body(Promo::new(promo.value, &public_url))?,
-            promo.changes_at,
-        )))
-    })
+    by_slug(
+        &app,
+        paths::promo(&slug),
+        "running promo",
+        &slug,
+        || async {
+            let found = public_read::find_running_promo(&app.db, &slug, now).await?;
+            let url = &app.config.public_url;
+            Ok(found.map(|p| (Promo::new(p.value, url), p.changes_at)))
+        },
+    )
     .await
 }
 

@@ -15,6 +15,7 @@ use crate::storage::StorageError;
 use crate::storage::articles::{self, BlockRow};
 use crate::storage::entities::{article, perspective, promo, promo_placement};
 use crate::storage::library::{self, References, SlugIds, StoredPiece, Which};
+use crate::storage::placements;
 use crate::storage::promos::{promo_from_row, set_promo_fields};
 
 /// How many entities an import created, changed, or found already identical.
@@ -360,18 +361,7 @@ async fn upsert_placements<C: ConnectionTrait>(
                 report.record(Outcome::Updated);
             }
             None => {
-                promo_placement::ActiveModel {
-                    promo_id: Set(promo_id),
-                    slot: Set(p.slot.clone()),
-                    tag: Set(p.tag.clone()),
-                    priority: Set(p.priority),
-                    starts_at: Set(p.starts_at),
-                    ends_at: Set(p.ends_at),
-                    created_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(db)
-                .await?;
+                placements::insert(db, promo_id, p, now).await?;
                 report.record(Outcome::Created);
             }
         }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -13,12 +13,13 @@ use crate::domain::promotions::{promo_shows, window_next_change};
 use crate::domain::publishing::{READABLE_STATUSES, article_is_public};
 use crate::domain::timestamp::Timestamp;
 use crate::storage::StorageError;
-use crate::storage::articles::visible_at;
+use crate::storage::articles::{contains_word, visible_at};
 use crate::storage::entities::{article, article_block, article_tag, perspective};
 use crate::storage::library::{self, StoredPiece, Which};
+use crate::storage::promos::promo_from_row;
 use crate::storage::public_read::library::{feeling_list_view, step_guide_view};
 use crate::storage::public_read::{
-    ArticleSummary, PublishedArticle, PublishedBlock, TimeBound, promo_view, promos_by_id,
+    ArticleSummary, PublishedArticle, PublishedBlock, TimeBound, promos_by_id,
 };
 
 /// Filters for the article list; `words` are matched (all of them) case-insensitively.
@@ -78,20 +79,6 @@ fn summary_columns<E: EntityTrait<Column = article::Column>>(
     ])
 }
 
-/// Escapes `%`, `_` and `\` so user words match literally inside LIKE.
-fn like_contains(word: &str) -> String {
-    let mut pattern = String::with_capacity(word.len() + 2);
-    pattern.push('%');
-    for c in word.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 /// One page of published articles, newest first, with the moment the list next changes by itself
 /// (the earliest scheduled article still to go live).
 pub async fn list_articles<C: ConnectionTrait>(
@@ -112,10 +99,7 @@ pub async fn list_articles<C: ConnectionTrait>(
         );
     }
     for word in &filter.words {
-        condition = condition.add(
-            Expr::col((article::Entity, article::Column::SearchText))
-                .like(LikeExpr::new(like_contains(&word.to_lowercase())).escape('\\')),
-        );
+        condition = condition.add(contains_word(word));
     }
     let total = article::Entity::find()
         .filter(condition.clone())
@@ -214,7 +198,10 @@ async fn pieces<P: StoredPiece, C: ConnectionTrait>(
     if headers.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(P::assemble(db, headers, keys).await?.into_iter().collect())
+    Ok(library::assemble::<P, C>(db, headers, keys)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 async fn resolve_article<C: ConnectionTrait>(
@@ -282,7 +269,7 @@ async fn resolve_article<C: ConnectionTrait>(
                     window_next_change(p.starts_at, p.ends_at, now),
                 );
                 promo_shows(p.paused, p.starts_at, p.ends_at, now)
-                    .then(|| PublishedBlock::Promo(promo_view(p)))
+                    .then(|| PublishedBlock::Promo(promo_from_row(p)))
             }),
         };
         resolved.extend(view);

@@ -5,13 +5,14 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::domain::content::{FeelingList, StepGuide};
+use crate::domain::content::{FeelingList, Promo, StepGuide};
 use crate::domain::promotions::{promo_shows, window_next_change};
 use crate::domain::timestamp::Timestamp;
 use crate::storage::entities::promo;
 use crate::storage::library::{self, Which};
+use crate::storage::promos::promo_from_row;
 use crate::storage::public_read::{
-    FeelingListView, FeelingView, PerspectiveView, PromoView, StepGuideView, StepView, TimeBound,
+    FeelingListView, FeelingView, PerspectiveView, StepGuideView, StepView, TimeBound,
 };
 use crate::storage::{StorageError, perspectives};
 
@@ -113,31 +114,17 @@ pub async fn promos_by_id<C: ConnectionTrait>(
         .collect())
 }
 
-pub fn promo_view(p: &promo::Model) -> PromoView {
-    PromoView {
-        slug: p.slug.clone(),
-        kind: p.kind,
-        eyebrow: p.eyebrow.clone(),
-        title: p.title.clone(),
-        body: p.body.clone(),
-        icon: p.icon.clone(),
-        cta_label: p.cta_label.clone(),
-        target_url: p.target_url.clone(),
-        disclosure: p.disclosure.clone(),
-    }
-}
-
 /// A promo, only while readers see it.
 pub async fn find_running_promo<C: ConnectionTrait>(
     db: &C,
     slug: &str,
     now: Timestamp,
-) -> Result<Option<TimeBound<PromoView>>, StorageError> {
+) -> Result<Option<TimeBound<Promo>>, StorageError> {
     let row = crate::storage::promos::by_slug(db, slug).await?;
     Ok(row
         .filter(|p| promo_shows(p.paused, p.starts_at, p.ends_at, now))
         .map(|p| TimeBound {
             changes_at: window_next_change(p.starts_at, p.ends_at, now),
-            value: promo_view(&p),
+            value: promo_from_row(&p),
         }))
 }

@@ -13,11 +13,10 @@ pub use articles::{
     ArticleFilter, ArticlePage, find_article, find_article_for_preview, list_articles,
 };
 pub use library::{
-    find_feeling_list, find_running_promo, find_step_guide, list_perspectives, promo_view,
-    promos_by_id,
+    find_feeling_list, find_running_promo, find_step_guide, list_perspectives, promos_by_id,
 };
 
-use crate::domain::content::PromoKind;
+use crate::domain::content::Promo;
 use crate::domain::timestamp::Timestamp;
 
 #[derive(Debug, Clone)]
@@ -45,7 +44,7 @@ pub enum PublishedBlock {
     },
     Feelings(FeelingListView),
     Steps(StepGuideView),
-    Promo(PromoView),
+    Promo(Promo),
 }
 
 #[derive(Debug, Clone)]
@@ -74,19 +73,6 @@ pub struct StepView {
     pub title: String,
     pub body: String,
     pub perspective: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct PromoView {
-    pub slug: String,
-    pub kind: PromoKind,
-    pub eyebrow: Option<String>,
-    pub title: String,
-    pub body: Option<String>,
-    pub icon: Option<String>,
-    pub cta_label: Option<String>,
-    pub target_url: String,
-    pub disclosure: Option<String>,
 }
 
 #[derive(Debug, Clone)]
