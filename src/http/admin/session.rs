@@ -86,11 +86,16 @@ impl FromRequestParts<AppState> for SignedIn {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|_| AdminError::Internal)?;
-        let next = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_default();
+        // After signing in, a page is opened again; a form is not re-sent (its path may
+        // answer only POST), so it leads to the plain sign-in page.
+        let next = match parts.method {
+            axum::http::Method::GET | axum::http::Method::HEAD => parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
         let sign_in = || AdminError::SignInRequired { next: next.clone() };
         let Some(user_id) = session.get::<i32>(USER_ID_KEY).await? else {
             return Err(sign_in());
