@@ -26,10 +26,16 @@ pub async fn import(
     bundle: Bundle,
     now: Timestamp,
 ) -> Result<ImportReport, OpError> {
+    let started = std::time::Instant::now();
     let known = store
         .read(|txn| Box::pin(async move { Ok::<_, StorageError>(bundle::known_slugs(txn).await?) }))
         .await?;
     bundle.validate(&known, now).map_err(OpError::Invalid)?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "bundle checked; writing it (other writers wait until it is written)"
+    );
+    let writing = std::time::Instant::now();
     store
         .write_content(now, move |tx| {
             Box::pin(async move {
@@ -89,4 +95,7 @@ pub async fn import(
             })
         })
         .await
+        .inspect(|_| {
+            tracing::info!(seconds = writing.elapsed().as_secs_f64(), "bundle written");
+        })
 }
