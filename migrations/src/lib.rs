@@ -11,6 +11,7 @@ mod m20261125_000002_accounts;
 mod m20261125_000003_revisions;
 mod m20261125_000004_promotions;
 mod m20261130_000005_content_events;
+mod m20261130_000006_read_scale;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_revisions::Migration),
             Box::new(m20261125_000004_promotions::Migration),
             Box::new(m20261130_000005_content_events::Migration),
+            Box::new(m20261130_000006_read_scale::Migration),
         ]
     }
 }

@@ -411,7 +411,19 @@ impl Article {
         }
     }
 
-    /// The lowercased text the public search matches: title, subtitle, summary and the
+    /// The text of its text blocks (headings and bodies), for full-text search.
+    pub fn body_text(&self) -> String {
+        let mut parts: Vec<&str> = Vec::new();
+        for block in &self.blocks {
+            if let Block::Text { heading, body } = block {
+                parts.extend(heading.as_deref());
+                parts.push(body);
+            }
+        }
+        parts.join(" ")
+    }
+
+    /// The lowercased text the admin's list search matches: title, subtitle, summary and the
     /// headings and bodies of text blocks.
     pub fn search_text(&self) -> String {
         let mut parts: Vec<&str> = vec![&self.title];

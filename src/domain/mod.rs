@@ -52,4 +52,5 @@ pub mod problems;
 pub mod promotions;
 pub mod publishing;
 pub mod rules;
+pub mod search;
 pub mod timestamp;

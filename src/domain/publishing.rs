@@ -21,6 +21,12 @@ pub fn article_is_public(
     READABLE_STATUSES.contains(&status) && published_at.is_some_and(|t| t <= now)
 }
 
+/// From when readers may see an article: its `published_at` when its status lets them, else
+/// never (the database derives the same as `visible_from`).
+pub fn visible_from(status: ArticleStatus, published_at: Option<Timestamp>) -> Option<Timestamp> {
+    published_at.filter(|_| READABLE_STATUSES.contains(&status))
+}
+
 /// The status an article has for people at `now`: a scheduled article whose time has passed is
 /// published (no job flips the stored word). The editor shows this, and export writes it, so a
 /// bundle never holds a scheduled article with a past time (which import refuses).

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use crate::domain::content::Article;
 use crate::domain::events::ArticleState;
-use crate::domain::publishing::{EditorAction, article_is_public, effective_status};
+use crate::domain::publishing::{EditorAction, article_is_public, effective_status, visible_from};
 use crate::domain::rules::slug_from_title;
 use crate::domain::timestamp::Timestamp;
 use crate::operations::{Actor, Found, OpError, pieces::validate_alone};
@@ -98,7 +98,8 @@ async fn write(
                     None => (articles::insert(tx.db(), &draft, now).await?, 1),
                 };
                 let tags: BTreeSet<String> = draft.tags.iter().cloned().collect();
-                articles::replace_tags(tx.db(), id, &tags).await?;
+                let visible = visible_from(draft.status, draft.published_at);
+                articles::replace_tags(tx.db(), id, &tags, visible).await?;
                 let refs = References::load(tx.db()).await?;
                 let blocks = draft
                     .blocks

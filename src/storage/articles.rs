@@ -109,6 +109,7 @@ fn set_header(row: &mut article::ActiveModel, article: &Article) {
     row.status = Set(article.status);
     row.published_at = Set(article.published_at);
     row.search_text = Set(article.search_text());
+    row.body_text = Set(article.body_text());
 }
 
 /// Inserts a new article's row (version 1); returns its id.
@@ -145,6 +146,7 @@ pub async fn update_if_version<C: ConnectionTrait>(
         .col_expr(article::Column::Status, article.status.into())
         .col_expr(article::Column::PublishedAt, article.published_at.into())
         .col_expr(article::Column::SearchText, article.search_text().into())
+        .col_expr(article::Column::BodyText, article.body_text().into())
         .col_expr(article::Column::Version, (expected + 1).into())
         .col_expr(article::Column::UpdatedAt, now.into())
         .filter(article::Column::Id.eq(id))
@@ -159,11 +161,13 @@ pub async fn delete<C: ConnectionTrait>(db: &C, id: i32) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// Replaces an article's tags.
+/// Replaces an article's tags; `visible_from` is the article's (see
+/// [`crate::domain::publishing::visible_from`]).
 pub async fn replace_tags<C: ConnectionTrait>(
     db: &C,
     article_id: i32,
     tags: &BTreeSet<String>,
+    visible_from: Option<Timestamp>,
 ) -> Result<(), DbErr> {
     article_tag::Entity::delete_many()
         .filter(article_tag::Column::ArticleId.eq(article_id))
@@ -174,6 +178,7 @@ pub async fn replace_tags<C: ConnectionTrait>(
         tags.iter().map(|tag| article_tag::ActiveModel {
             article_id: Set(article_id),
             tag: Set(tag.clone()),
+            visible_from: Set(visible_from),
         }),
     )
     .await

@@ -178,53 +178,6 @@ async fn tag_filter() {
 }
 
 #[tokio::test]
-async fn search_is_case_insensitive_over_title_subtitle_summary_and_text() {
-    let app = TestApp::empty().await;
-    let mut title = article("in-title", "Secure ATTACHMENT basics", &hours_ago(5));
-    title["blocks"] = json!([]);
-    let mut subtitle = article("in-subtitle", "Two", &hours_ago(4));
-    subtitle["subtitle"] = json!("On attachment wounds");
-    let mut summary = article("in-summary", "Three", &hours_ago(3));
-    summary["summary"] = json!("Why Attachment matters");
-    let mut body = article("in-body", "Four", &hours_ago(2));
-    body["blocks"] = json!([{"type": "text", "heading": "Été", "body": "The *attachment* system, 100% explained_well"}]);
-    let other = article("other", "Unrelated", &hours_ago(1));
-    app.import_value(&bundle(
-        json!({"articles": [title, subtitle, summary, body, other]}),
-    ))
-    .await;
-
-    let (_, found) = app.get_json("/api/v1/articles?q=attachment").await;
-    assert_eq!(
-        slugs(&found),
-        ["in-body", "in-summary", "in-subtitle", "in-title"]
-    );
-    let (_, upper) = app.get_json("/api/v1/articles?q=AtTaChMeNt").await;
-    assert_eq!(upper["meta"]["total"], 4);
-    let (_, both_words) = app.get_json("/api/v1/articles?q=attachment%20WOUNDS").await;
-    assert_eq!(slugs(&both_words), ["in-subtitle"]);
-    let (_, unicode) = app.get_json("/api/v1/articles?q=%C3%89T%C3%89").await; // ÉTÉ
-    assert_eq!(slugs(&unicode), ["in-body"]);
-    // LIKE wildcards in the query are literal characters.
-    let (_, percent) = app.get_json("/api/v1/articles?q=100%25").await;
-    assert_eq!(slugs(&percent), ["in-body"]);
-    let (_, underscore) = app.get_json("/api/v1/articles?q=d_w").await;
-    assert_eq!(underscore["meta"]["total"], 1);
-    let (_, wildcard) = app.get_json("/api/v1/articles?q=%25").await;
-    assert_eq!(slugs(&wildcard), ["in-body"]);
-    let (_, nothing) = app.get_json("/api/v1/articles?q=zebra").await;
-    assert_eq!(nothing["meta"]["total"], 0);
-    let long = "a".repeat(201);
-    assert_error(
-        &app,
-        &format!("/api/v1/articles?q={long}"),
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-    )
-    .await;
-}
-
-#[tokio::test]
 async fn unknown_slugs_routes_and_methods_get_the_error_envelope() {
     let app = TestApp::with_sample().await;
     assert_error(

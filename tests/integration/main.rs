@@ -18,6 +18,7 @@ mod library;
 mod openapi;
 mod promos;
 mod sample_page;
+mod search;
 mod startup;
 mod stored_values;
 mod support;

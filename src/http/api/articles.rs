@@ -5,6 +5,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::domain::search::{QUERY_MAX_CHARS, SearchQuery};
 use crate::domain::timestamp::Timestamp;
 use crate::domain::{preview, rules};
 use crate::http::api::dto::{Article, ArticleList, ArticleSummaryDto, Data, PageMeta};
@@ -18,7 +19,6 @@ use crate::storage::{StorageError, placements};
 
 pub const DEFAULT_PER_PAGE: u64 = 20;
 pub const MAX_PER_PAGE: u64 = 100;
-const MAX_QUERY_CHARS: usize = 200;
 
 /// Query parameters of the article list. Values arrive as text so that bad ones get a precise
 /// message instead of a generic deserialization error.
@@ -34,11 +34,14 @@ pub struct ListParams {
     /// Only articles with this tag; empty means no tag filter.
     #[param(value_type = Option<String>, pattern = "^([a-z0-9]+(-[a-z0-9]+)*)?$", max_length = 60, example = "anxious")]
     tag: Option<String>,
-    /// Words that must all appear (case-insensitively) in the title, subtitle, summary or text;
-    /// whitespace and control characters separate words.
+    /// Full-text search, ranked by relevance (title first, then subtitle and summary, then
+    /// text): every word must appear in one of its English forms (`running` finds `run`),
+    /// `"two words"` is a phrase, `-word` leaves out articles with it, and the last word also
+    /// matches as a prefix (`attach` finds `attachment`). Case does not matter, in any script.
+    /// A query of only excluded words or punctuation finds nothing.
     #[param(
         value_type = Option<String>,
-        max_length = 200,
+        max_length = 500,
         example = "avoidant partner"
     )]
     q: Option<String>,
@@ -65,17 +68,18 @@ impl ListParams {
             other => other,
         };
         let q = self.q.unwrap_or_default();
-        if q.chars().count() > MAX_QUERY_CHARS {
+        if q.chars().count() > QUERY_MAX_CHARS {
             return Err(ApiError::bad_request(format!(
-                "q must be at most {MAX_QUERY_CHARS} characters"
+                "q must be at most {QUERY_MAX_CHARS} characters"
             )));
         }
-        let words = query_words(&q);
+        // A blank q lists everything; one of only operators or excluded words finds nothing.
+        let search = (!q.trim().is_empty()).then(|| SearchQuery::parse(&q));
         Ok(ArticleFilter {
             page,
             per_page,
             tag,
-            words,
+            search,
         })
     }
 }
@@ -100,16 +104,7 @@ fn parse_bounded(
     }
 }
 
-/// The lowercased words of `q`. Control characters separate words like whitespace does, so none
-/// reaches the database (PostgreSQL rejects NUL in text).
-fn query_words(q: &str) -> Vec<String> {
-    q.split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
-/// Published articles, newest first.
+/// Published articles: newest first, or by relevance for a search.
 #[utoipa::path(
     get,
     path = "/api/v1/articles",
@@ -127,11 +122,16 @@ pub async fn list_articles(
 ) -> Result<Response, ApiError> {
     let filter = params.into_filter()?;
     let key = format!(
-        "articles?page={}&per_page={}&tag={}&q={}",
+        "/api/v1/articles?page={}&per_page={}&tag={}{}",
         filter.page,
         filter.per_page,
         filter.tag.as_deref().unwrap_or(""),
-        filter.words.join(" ")
+        // A search of nothing (only operators) is not the same as no search.
+        filter
+            .search
+            .as_ref()
+            .map(|s| format!("&q={}", s.canonical()))
+            .unwrap_or_default()
     );
     let now = app.clock.now();
     let cached = app

@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, Entity
 use crate::domain::bundle::Bundle;
 use crate::domain::content::{Article, Perspective, Promo};
 use crate::domain::promotions::{Placement, promo_shows, window_is_open};
-use crate::domain::publishing::article_is_public;
+use crate::domain::publishing::{article_is_public, visible_from};
 use crate::domain::timestamp::Timestamp;
 use crate::storage::StorageError;
 use crate::storage::articles::{self, BlockRow};
@@ -306,7 +306,7 @@ async fn upsert_articles<C: ConnectionTrait>(
             }
         };
         if tags_changed {
-            articles::replace_tags(db, id, &tags).await?;
+            articles::replace_tags(db, id, &tags, visible_from(a.status, a.published_at)).await?;
         }
         if blocks_changed {
             articles::replace_blocks(db, id, blocks).await?;

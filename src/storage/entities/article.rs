@@ -1,4 +1,6 @@
-//! Row of `articles`. `search_text` is the lowercased text the public search matches.
+//! Row of `articles`. `search_text` is the lowercased text the admin's list search matches;
+//! `body_text` feeds full-text search. The database also derives `visible_from` (and, on
+//! PostgreSQL, `search_vector`) from these columns; they are read in queries, not here.
 
 use sea_orm::entity::prelude::*;
 
@@ -17,6 +19,8 @@ pub struct Model {
     pub status: ArticleStatus,
     pub published_at: Option<DateTimeUtc>,
     pub search_text: String,
+    /// The text of its text blocks, for full-text search.
+    pub body_text: String,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,4 +1,5 @@
-//! Row of `article_tags`: one tag of one article.
+//! Row of `article_tags`: one tag of one article, with the article's `visible_from` beside it
+//! (so a tag's page walks its own index; a trigger keeps it in step with the article).
 
 use sea_orm::entity::prelude::*;
 
@@ -9,6 +10,7 @@ pub struct Model {
     pub article_id: i32,
     #[sea_orm(primary_key, auto_increment = false)]
     pub tag: String,
+    pub visible_from: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

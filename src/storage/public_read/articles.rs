@@ -3,32 +3,31 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::domain::content::{ArticleStatus, BlockKind, FeelingList, StepGuide};
 use crate::domain::promotions::{promo_shows, window_next_change};
-use crate::domain::publishing::{READABLE_STATUSES, article_is_public};
+use crate::domain::publishing::article_is_public;
+use crate::domain::search::SearchQuery;
 use crate::domain::timestamp::Timestamp;
 use crate::storage::StorageError;
-use crate::storage::articles::{contains_word, visible_at};
 use crate::storage::entities::{article, article_block, article_tag, perspective};
 use crate::storage::library::{self, StoredPiece, Which};
 use crate::storage::promos::promo_from_row;
 use crate::storage::public_read::library::{feeling_list_view, step_guide_view};
+use crate::storage::public_read::pages::{self, PageIds, Selection};
 use crate::storage::public_read::{
     ArticleSummary, PublishedArticle, PublishedBlock, TimeBound, promos_by_id,
 };
 
-/// Filters for the article list; `words` are matched (all of them) case-insensitively.
+/// Filters for the article list: a tag, a search (ranked by relevance), a page.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleFilter {
     pub page: u64,
     pub per_page: u64,
     pub tag: Option<String>,
-    pub words: Vec<String>,
+    pub search: Option<SearchQuery>,
 }
 
 #[derive(Debug, Clone)]
@@ -79,53 +78,42 @@ fn summary_columns<E: EntityTrait<Column = article::Column>>(
     ])
 }
 
-/// One page of published articles, newest first, with the moment the list next changes by itself
-/// (the earliest scheduled article still to go live).
+/// One page of published articles (newest first, or by relevance for a search), with the
+/// moment the list next changes by itself (the earliest scheduled article still to go live).
 pub async fn list_articles<C: ConnectionTrait>(
     db: &C,
     filter: &ArticleFilter,
     now: Timestamp,
 ) -> Result<TimeBound<ArticlePage>, StorageError> {
-    let mut condition = visible_at(now);
-    if let Some(tag) = &filter.tag {
-        condition = condition.add(
-            article::Column::Id.in_subquery(
-                Query::select()
-                    .column(article_tag::Column::ArticleId)
-                    .from(article_tag::Entity)
-                    .and_where(Expr::col(article_tag::Column::Tag).eq(tag.as_str()))
-                    .to_owned(),
-            ),
-        );
-    }
-    for word in &filter.words {
-        condition = condition.add(contains_word(word));
-    }
-    let total = article::Entity::find()
-        .filter(condition.clone())
-        .count(db)
-        .await?;
-    let rows: Vec<SummaryRow> = summary_columns(article::Entity::find())
-        .filter(condition)
-        .order_by_desc(article::Column::PublishedAt)
-        .order_by_desc(article::Column::Id)
-        .offset(
-            filter
-                .page
-                .saturating_sub(1)
-                .saturating_mul(filter.per_page),
-        )
-        .limit(filter.per_page)
-        .into_model()
-        .all(db)
-        .await?;
-    let mut tags = tags_of(db, rows.iter().map(|r| r.id).collect()).await?;
+    let selection = Selection {
+        tag: filter.tag.as_deref(),
+        search: filter.search.as_ref(),
+        offset: filter
+            .page
+            .saturating_sub(1)
+            .saturating_mul(filter.per_page),
+        limit: filter.per_page,
+    };
+    let PageIds { ids, total } = pages::page(db, &selection, now).await?;
+    let mut rows: HashMap<i32, SummaryRow> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        summary_columns(article::Entity::find())
+            .filter(article::Column::Id.is_in(ids.clone()))
+            .into_model::<SummaryRow>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect()
+    };
+    let mut tags = tags_of(db, ids.clone()).await?;
     let changes_at = next_scheduled(db, now).await?;
-    let items = rows
-        .into_iter()
-        .filter_map(|row| {
-            let tags = tags.remove(&row.id).unwrap_or_default();
-            row.into_summary(tags)
+    let items = ids
+        .iter()
+        .filter_map(|id| {
+            let row = rows.remove(id)?;
+            row.into_summary(tags.remove(id).unwrap_or_default())
         })
         .collect();
     Ok(TimeBound {
@@ -134,15 +122,16 @@ pub async fn list_articles<C: ConnectionTrait>(
     })
 }
 
+/// The earliest moment a scheduled article goes live after `now` (a walk of one index entry).
 async fn next_scheduled<C: ConnectionTrait>(
     db: &C,
     now: Timestamp,
 ) -> Result<Option<Timestamp>, StorageError> {
+    let visible_from = Expr::col(Alias::new("visible_from"));
     Ok(article::Entity::find()
         .select_only()
-        .column_as(article::Column::PublishedAt.min(), "next")
-        .filter(article::Column::Status.is_in(READABLE_STATUSES))
-        .filter(article::Column::PublishedAt.gt(now))
+        .column_as(visible_from.clone().min(), "next")
+        .filter(visible_from.gt(now))
         .into_tuple::<Option<Timestamp>>()
         .one(db)
         .await?

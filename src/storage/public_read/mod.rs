@@ -8,6 +8,7 @@
 
 mod articles;
 mod library;
+mod pages;
 
 pub use articles::{
     ArticleFilter, ArticlePage, find_article, find_article_for_preview, list_articles,
