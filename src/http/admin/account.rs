@@ -26,9 +26,7 @@ async fn account_page(
 ) -> Result<Response, AdminError> {
     let values =
         context! { form => context! { display_name => name }, name_errors, password_errors };
-    Ok(page(who, "account.html", "/admin/account", values)
-        .await?
-        .into_response())
+    page(who, "account.html", "/admin/account", values).await
 }
 
 pub async fn show(

@@ -2,7 +2,7 @@
 //! admins' page that reads it.
 
 use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::response::Response;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -56,7 +56,7 @@ pub async fn audit_log(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<ManageUsers>,
     Query(query): Query<PageQuery>,
-) -> Result<Html<String>, AdminError> {
+) -> Result<Response, AdminError> {
     let page_number = query.page.unwrap_or(1).max(1);
     let (events, total) = accounts::recent_events(app.db.conn(), page_number, PER_PAGE).await?;
     let events: Vec<_> = events

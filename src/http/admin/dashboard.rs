@@ -2,7 +2,7 @@
 //! within a week and the ones whose link is broken or redirects.
 
 use axum::extract::State;
-use axum::response::Html;
+use axum::response::Response;
 use minijinja::context;
 
 use crate::domain::accounts::Permission;
@@ -17,7 +17,7 @@ use crate::storage::{accounts, overview, promos};
 pub async fn dashboard(
     State(app): State<AppState>,
     Authorized { who, .. }: Authorized<UseDashboard>,
-) -> Result<Html<String>, AdminError> {
+) -> Result<Response, AdminError> {
     let counts = overview::content_counts(app.db.conn()).await?;
     let recent_articles = overview::recently_changed_articles(app.db.conn(), 8).await?;
     let recent_events = if who.can(Permission::ManageUsers) {

@@ -26,9 +26,7 @@ pub async fn show(
         default_disclosure => default_disclosure(&app).await?,
         errors => field_errors(&Problems::new()),
     };
-    Ok(page(&who, "settings.html", "/admin/settings", values)
-        .await?
-        .into_response())
+    page(&who, "settings.html", "/admin/settings", values).await
 }
 
 pub async fn save(
@@ -43,9 +41,7 @@ pub async fn save(
     rules::check_required(&mut problems, "default_disclosure", &text, SHORT_TEXT_MAX);
     if !problems.is_empty() {
         let values = context! { default_disclosure => text, errors => field_errors(&problems) };
-        return Ok(page(&who, "settings.html", "/admin/settings", values)
-            .await?
-            .into_response());
+        return page(&who, "settings.html", "/admin/settings", values).await;
     }
     settings::set_default_disclosure(app.db.conn(), &text).await?;
     audit::record(

@@ -50,11 +50,7 @@ pub async fn list(
         .iter()
         .map(user_view)
         .collect();
-    Ok(
-        page(&who, "users/list.html", "/admin/users", context! { users })
-            .await?
-            .into_response(),
-    )
+    page(&who, "users/list.html", "/admin/users", context! { users }).await
 }
 
 #[derive(Deserialize, Default)]
@@ -74,9 +70,7 @@ pub async fn new_form(
 ) -> Result<Response, AdminError> {
     let values =
         context! { form => context! { role => "editor" }, errors => context! {}, roles => roles() };
-    Ok(page(&who, "users/new.html", "/admin/users", values)
-        .await?
-        .into_response())
+    page(&who, "users/new.html", "/admin/users", values).await
 }
 
 pub async fn create(
@@ -123,9 +117,7 @@ pub async fn create(
         errors => field_errors(&problems),
         roles => roles(),
     };
-    Ok(page(&who, "users/new.html", "/admin/users", values)
-        .await?
-        .into_response())
+    page(&who, "users/new.html", "/admin/users", values).await
 }
 
 async fn find(app: &AppState, id: i32) -> Result<user::Model, AdminError> {
@@ -141,9 +133,7 @@ async fn edit_page(
     errors: Value,
 ) -> Result<Response, AdminError> {
     let values = context! { target => user_view(target), form, errors, roles => roles(), password_errors => context! {} };
-    Ok(page(who, "users/edit.html", "/admin/users", values)
-        .await?
-        .into_response())
+    page(who, "users/edit.html", "/admin/users", values).await
 }
 
 pub async fn edit_form(
@@ -244,9 +234,7 @@ pub async fn reset_password(
         Err(OpError::Invalid(problems)) => {
             let edit = context! { display_name => target.display_name.clone(), role => target.role.as_str(), active => target.active };
             let values = context! { target => user_view(&target), form => edit, errors => context! {}, roles => roles(), password_errors => field_errors(&problems) };
-            Ok(page(&who, "users/edit.html", "/admin/users", values)
-                .await?
-                .into_response())
+            page(&who, "users/edit.html", "/admin/users", values).await
         }
         Err(other) => Err(other.into()),
     }

@@ -36,14 +36,13 @@ pub async fn show(
     let perspectives = rows;
     let can_edit = who.can(crate::domain::accounts::Permission::EditContent);
     let values = context! { perspectives, form, errors, in_use, can_edit };
-    Ok(page(
+    page(
         who,
         "content/perspectives.html",
         "/admin/perspectives",
         values,
     )
-    .await?
-    .into_response())
+    .await
 }
 
 pub async fn list(

@@ -63,14 +63,13 @@ pub async fn list<P: ReusablePiece>(
         .map(|(slug, title, used)| context! { slug, title, used })
         .collect();
     let can_edit = who.can(Permission::EditContent);
-    Ok(page(
+    page(
         &who,
         P::LIST_TEMPLATE,
         P::PATH,
         context! { lists, can_edit },
     )
-    .await?
-    .into_response())
+    .await
 }
 
 async fn editor<P: ReusablePiece>(
@@ -105,14 +104,13 @@ async fn editor<P: ReusablePiece>(
         P::DRAFT,
         Value::from(minijinja::value::Serde(draft)),
     )]));
-    Ok(page(
+    page(
         who,
         P::EDIT_TEMPLATE,
         P::PATH,
         context! { ..draft, ..values },
     )
-    .await?
-    .into_response())
+    .await
 }
 
 pub async fn new_form<P: ReusablePiece>(

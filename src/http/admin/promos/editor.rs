@@ -135,9 +135,7 @@ async fn editor(
         unsaved => extras.unsaved,
         can_edit => who.can(Permission::ManagePromos),
     };
-    Ok(page(who, "promos/edit.html", "/admin/promos", values)
-        .await?
-        .into_response())
+    page(who, "promos/edit.html", "/admin/promos", values).await
 }
 
 /// The stored promo with this slug, or the 404 page.

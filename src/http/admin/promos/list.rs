@@ -80,9 +80,7 @@ pub async fn list(
         kinds => PromoKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
         can_edit => who.can(Permission::ManagePromos),
     };
-    Ok(page(&who, "promos/list.html", "/admin/promos", values)
-        .await?
-        .into_response())
+    page(&who, "promos/list.html", "/admin/promos", values).await
 }
 
 /// One row per promo: `slug,kind,title,status,clicks,clicks_30d,ends_at,link`.

@@ -2,7 +2,7 @@
 //! each is live now: where marketers see what runs where before changing a placement.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 
 use crate::domain::timestamp;
@@ -50,12 +50,11 @@ pub async fn placements(
             }
         })
         .collect();
-    Ok(page(
+    page(
         &who,
         "promos/placements.html",
         "/admin/promos",
         context! { groups },
     )
-    .await?
-    .into_response())
+    .await
 }

@@ -2,7 +2,7 @@
 //! the articles the clicks came from.
 
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{Duration, NaiveDate};
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -76,7 +76,5 @@ pub async fn report(
         chart => Value::from_safe_string(chart::clicks_per_day(&series)),
         sources,
     };
-    Ok(page(&who, "promos/report.html", "/admin/promos", values)
-        .await?
-        .into_response())
+    page(&who, "promos/report.html", "/admin/promos", values).await
 }

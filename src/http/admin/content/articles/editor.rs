@@ -177,9 +177,7 @@ async fn editor(
         known_tags => stored_articles::known_tags(app.db.conn()).await?,
         can_edit => who.can(Permission::EditContent),
     };
-    Ok(page(who, "content/article.html", "/admin/articles", values)
-        .await?
-        .into_response())
+    page(who, "content/article.html", "/admin/articles", values).await
 }
 
 pub async fn new_form(
@@ -347,8 +345,9 @@ pub(super) async fn conflict(
         article => header_view(mine),
         blocks => block_views(&mine.blocks),
     };
-    let body = page(who, "content/conflict.html", "/admin/articles", values).await?;
-    Ok((axum::http::StatusCode::CONFLICT, body).into_response())
+    let mut response = page(who, "content/conflict.html", "/admin/articles", values).await?;
+    *response.status_mut() = axum::http::StatusCode::CONFLICT;
+    Ok(response)
 }
 
 #[derive(Deserialize, Default)]

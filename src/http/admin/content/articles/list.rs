@@ -1,7 +1,7 @@
 //! The editors' article list: search, filters by status, tag and perspective, sorting, pages.
 
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -78,9 +78,5 @@ pub async fn list(
         perspectives => perspective_choices(&app).await?,
         can_edit => who.can(Permission::EditContent),
     };
-    Ok(
-        page(&who, "content/articles.html", "/admin/articles", values)
-            .await?
-            .into_response(),
-    )
+    page(&who, "content/articles.html", "/admin/articles", values).await
 }

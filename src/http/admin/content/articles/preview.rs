@@ -52,11 +52,7 @@ pub async fn preview(
         preview_url => format!("{}/api/v1/articles/{slug}?preview={token}", app.config.public_url),
         preview_expires => timestamp::format(&expires),
     };
-    Ok(
-        page(&who, "content/preview.html", "/admin/articles", values)
-            .await?
-            .into_response(),
-    )
+    page(&who, "content/preview.html", "/admin/articles", values).await
 }
 
 /// Asks before deleting (works without JavaScript).
@@ -70,14 +66,13 @@ pub async fn confirm_delete(
         .ok_or(AdminError::NotFound)?;
     let values =
         context! { slug, title => stored.article.title, status => stored.article.status.as_str() };
-    Ok(page(
+    page(
         &who,
         "content/delete_article.html",
         "/admin/articles",
         values,
     )
-    .await?
-    .into_response())
+    .await
 }
 
 #[derive(Deserialize, Default)]

@@ -30,11 +30,7 @@ pub async fn revisions(
         .ok_or(AdminError::NotFound)?;
     let list = stored::list(app.db.conn(), row.id).await?;
     let values = context! { slug, revisions => Value::from(minijinja::value::Serde(&list)), keep => app.config.revisions_kept };
-    Ok(
-        page(&who, "content/revisions.html", "/admin/articles", values)
-            .await?
-            .into_response(),
-    )
+    page(&who, "content/revisions.html", "/admin/articles", values).await
 }
 
 /// What differs between two states of an article, field by field, for people.
@@ -94,11 +90,7 @@ pub async fn revision(
         current_text => pretty(&current.article),
         can_edit => who.can(Permission::EditContent),
     };
-    Ok(
-        page(&who, "content/revision.html", "/admin/articles", values)
-            .await?
-            .into_response(),
-    )
+    page(&who, "content/revision.html", "/admin/articles", values).await
 }
 
 #[derive(Deserialize, Default)]
