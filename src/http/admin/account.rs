@@ -2,7 +2,7 @@
 //! other sessions.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -13,7 +13,7 @@ use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::login::verify_password;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{self, Authorized, SignedIn, UseDashboard};
+use crate::http::admin::session::{Authorized, SignedIn, UseDashboard};
 use crate::operations::users::PasswordChange;
 use crate::operations::{self, OpError};
 use crate::state::AppState;
@@ -54,10 +54,7 @@ pub async fn rename(
         operations::users::rename_self(&app.db, actor, who.user.clone(), name, app.clock.now())
             .await;
     match renamed {
-        Ok(_) => {
-            session::flash(&who.session, "Your name is saved.").await?;
-            Ok(Redirect::to("/admin/account").into_response())
-        }
+        Ok(_) => who.done("Your name is saved.", "/admin/account").await,
         Err(OpError::Invalid(problems)) => {
             let errors = field_errors(&problems);
             account_page(&who, &form.display_name, errors, context! {}).await
@@ -111,10 +108,9 @@ pub async fn change_password(
         app.clock.now(),
     )
     .await?;
-    session::flash(
-        &who.session,
+    who.done(
         "Your password is changed; your other sessions have ended.",
+        "/admin/account",
     )
-    .await?;
-    Ok(Redirect::to("/admin/account").into_response())
+    .await
 }

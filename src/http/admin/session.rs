@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::DateTime;
 use tower_sessions::Session;
 
@@ -67,6 +68,13 @@ impl SignedIn {
             name: self.user.email.clone(),
             address: address.to_owned(),
         }
+    }
+
+    /// How a form that did its work ends: `message` shows once on the next page, and the
+    /// browser is sent to `to` (303 See Other).
+    pub async fn done(&self, message: impl Into<String>, to: &str) -> Result<Response, AdminError> {
+        flash(&self.session, message).await?;
+        Ok(Redirect::to(to).into_response())
     }
 }
 

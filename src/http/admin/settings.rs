@@ -1,7 +1,7 @@
 //! Installation-wide settings for admins: the disclosure new affiliate promos start with.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::context;
 
 use crate::domain::content::SHORT_TEXT_MAX;
@@ -14,7 +14,7 @@ use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::promos::editor::default_disclosure;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{self, Authorized, ManageSettings};
+use crate::http::admin::session::{Authorized, ManageSettings};
 use crate::state::AppState;
 use crate::storage::settings;
 
@@ -52,6 +52,5 @@ pub async fn save(
         &addr,
     )
     .await;
-    session::flash(&who.session, "Settings saved.").await?;
-    Ok(Redirect::to("/admin/settings").into_response())
+    who.done("Settings saved.", "/admin/settings").await
 }

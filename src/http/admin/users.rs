@@ -3,7 +3,7 @@
 //! active admin cannot be demoted or deactivated.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -14,7 +14,7 @@ use crate::http::admin::client::ClientAddr;
 use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{self, Authorized, ManageUsers};
+use crate::http::admin::session::{Authorized, ManageUsers};
 use crate::operations::users::{PasswordChange, UserChanges};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
@@ -94,16 +94,16 @@ pub async fn create(
         let actor = who.actor(&addr);
         match operations::users::create(&app.db, actor, new_user.clone(), app.clock.now()).await {
             Ok(created) => {
-                session::flash(
-                    &who.session,
-                    format!(
-                        "{} can now sign in as {}.",
-                        created.email,
-                        new_user.role.label()
-                    ),
-                )
-                .await?;
-                return Ok(Redirect::to("/admin/users").into_response());
+                return who
+                    .done(
+                        format!(
+                            "{} can now sign in as {}.",
+                            created.email,
+                            new_user.role.label()
+                        ),
+                        "/admin/users",
+                    )
+                    .await;
             }
             Err(OpError::Invalid(found)) => problems.extend(found),
             Err(other) => return Err(other.into()),
@@ -180,8 +180,8 @@ pub async fn update(
     };
     match outcome {
         Ok(updated) => {
-            session::flash(&who.session, format!("Saved {}.", updated.email)).await?;
-            Ok(Redirect::to("/admin/users").into_response())
+            who.done(format!("Saved {}.", updated.email), "/admin/users")
+                .await
         }
         Err(OpError::Invalid(problems)) => {
             let form = context! { display_name => form.display_name, role => form.role, active };
@@ -221,15 +221,14 @@ pub async fn reset_password(
     .await;
     match outcome {
         Ok(updated) => {
-            session::flash(
-                &who.session,
+            who.done(
                 format!(
                     "New password set for {}; their other sessions have ended.",
                     updated.email
                 ),
+                &format!("/admin/users/{}", updated.id),
             )
-            .await?;
-            Ok(Redirect::to(&format!("/admin/users/{}", updated.id)).into_response())
+            .await
         }
         Err(OpError::Invalid(problems)) => {
             let edit = context! { display_name => target.display_name.clone(), role => target.role.as_str(), active => target.active };

@@ -1,7 +1,7 @@
 //! Perspectives: list, add, rename the label; a key in use cannot be deleted.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -11,7 +11,7 @@ use crate::http::admin::content::usage;
 use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{self, Authorized, EditContent, ReadContent, SignedIn};
+use crate::http::admin::session::{Authorized, EditContent, ReadContent, SignedIn};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::{StorageError, perspectives};
@@ -75,8 +75,11 @@ pub async fn create(
         operations::perspectives::create(&app.db, who.actor(&addr), new, app.clock.now()).await;
     match created {
         Ok(()) => {
-            session::flash(&who.session, format!("Perspective \"{label}\" added.")).await?;
-            Ok(Redirect::to("/admin/perspectives").into_response())
+            who.done(
+                format!("Perspective \"{label}\" added."),
+                "/admin/perspectives",
+            )
+            .await
         }
         Err(OpError::Invalid(problems)) => {
             show(
@@ -108,22 +111,18 @@ pub async fn relabel(
     let actor = who.actor(&addr);
     let label = form.label.trim();
     match operations::perspectives::relabel(&app.db, actor, &key, label, app.clock.now()).await {
-        Ok(()) => {
-            session::flash(&who.session, "Label saved.").await?;
-            Ok(Redirect::to("/admin/perspectives").into_response())
-        }
+        Ok(()) => who.done("Label saved.", "/admin/perspectives").await,
         Err(OpError::Invalid(problems)) => {
             let message = problems
                 .iter()
                 .map(|p| p.message.clone())
                 .collect::<Vec<_>>()
                 .join("; ");
-            session::flash(
-                &who.session,
+            who.done(
                 format!("The label of \"{key}\" was not changed: {message}."),
+                "/admin/perspectives",
             )
-            .await?;
-            Ok(Redirect::to("/admin/perspectives").into_response())
+            .await
         }
         Err(other) => Err(other.into()),
     }
@@ -143,8 +142,11 @@ pub async fn delete(
         .await
     {
         Ok(()) => {
-            session::flash(&who.session, format!("Perspective \"{key}\" deleted.")).await?;
-            Ok(Redirect::to("/admin/perspectives").into_response())
+            who.done(
+                format!("Perspective \"{key}\" deleted."),
+                "/admin/perspectives",
+            )
+            .await
         }
         Err(OpError::InUse(users)) => {
             show(

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Serialize;
 
@@ -18,7 +18,7 @@ use crate::http::admin::content::{perspective_choices, usage};
 use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{self, Authorized, EditContent, ReadContent, SignedIn};
+use crate::http::admin::session::{Authorized, EditContent, ReadContent, SignedIn};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::library::{self, StoredPiece};
@@ -184,8 +184,11 @@ async fn submit<P: ReusablePiece>(
     .await;
     match saved {
         Ok(()) => {
-            session::flash(&who.session, format!("Saved \"{}\".", draft.title())).await?;
-            Ok(Redirect::to(&format!("{}/{}", P::PATH, draft.slug())).into_response())
+            who.done(
+                format!("Saved \"{}\".", draft.title()),
+                &format!("{}/{}", P::PATH, draft.slug()),
+            )
+            .await
         }
         Err(OpError::Invalid(problems)) => {
             editor(&app, &who, original.as_deref(), &draft, &problems, true).await
@@ -208,8 +211,8 @@ pub async fn delete<P: ReusablePiece>(
         .await
     {
         Ok(()) => {
-            session::flash(&who.session, format!("{} \"{slug}\" deleted.", P::LABEL)).await?;
-            Ok(Redirect::to(P::PATH).into_response())
+            who.done(format!("{} \"{slug}\" deleted.", P::LABEL), P::PATH)
+                .await
         }
         Err(OpError::InUse(users)) => {
             let (_, piece) = load::<P>(&app, &slug).await?;

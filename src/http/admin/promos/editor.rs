@@ -3,7 +3,7 @@
 //! "check the link now". The page also lists the promo's placements and where articles use it.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 
 use crate::domain::accounts::Permission;
@@ -19,7 +19,7 @@ use crate::http::admin::content::usage;
 use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{self, Authorized, ManagePromos, ReadPromos, SignedIn};
+use crate::http::admin::session::{Authorized, ManagePromos, ReadPromos, SignedIn};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::promos::StoredPromo;
@@ -287,8 +287,11 @@ async fn submit(
     };
     match outcome {
         Ok(()) => {
-            session::flash(&who.session, format!("Saved \"{}\".", draft.title)).await?;
-            Ok(Redirect::to(&format!("/admin/promos/{}", draft.slug)).into_response())
+            who.done(
+                format!("Saved \"{}\".", draft.title),
+                &format!("/admin/promos/{}", draft.slug),
+            )
+            .await
         }
         Err(OpError::Invalid(more)) => {
             // Field problems from reading the form come first, then the domain's.
@@ -320,8 +323,7 @@ async fn set_paused(
     } else {
         "Resumed: readers see it again while it runs."
     };
-    session::flash(&who.session, message).await?;
-    Ok(Redirect::to(&format!("/admin/promos/{slug}")).into_response())
+    who.done(message, &format!("/admin/promos/{slug}")).await
 }
 
 pub async fn pause(
@@ -355,12 +357,11 @@ pub async fn duplicate(
         .await
     {
         Ok(copy) => {
-            session::flash(
-                &who.session,
+            who.done(
                 format!("Copied as \"{copy}\", paused until you resume it."),
+                &format!("/admin/promos/{copy}"),
             )
-            .await?;
-            Ok(Redirect::to(&format!("/admin/promos/{copy}")).into_response())
+            .await
         }
         Err(OpError::Invalid(problems)) => {
             show(&app, &who, load_or_404(&app, &slug).await?, &problems).await
@@ -379,8 +380,8 @@ pub async fn delete(
     match operations::promos::delete(&app.db, who.actor(&addr), slug.clone(), app.clock.now()).await
     {
         Ok(()) => {
-            session::flash(&who.session, format!("Promo \"{slug}\" deleted.")).await?;
-            Ok(Redirect::to("/admin/promos").into_response())
+            who.done(format!("Promo \"{slug}\" deleted."), "/admin/promos")
+                .await
         }
         Err(OpError::InUse(users)) => {
             let mut problems = Problems::new();
@@ -415,14 +416,13 @@ pub async fn check_link(
         app.clock.now(),
     )
     .await?;
-    session::flash(
-        &who.session,
+    who.done(
         format!(
             "Link check: {} — {}",
             report.verdict.as_str(),
             report.detail
         ),
+        &format!("/admin/promos/{slug}"),
     )
-    .await?;
-    Ok(Redirect::to(&format!("/admin/promos/{slug}")).into_response())
+    .await
 }

@@ -2,7 +2,7 @@
 //! removing a placement, from the promo's page. No article is touched.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
 use crate::domain::problems::Problems;
 use crate::domain::promotions::Placement;
@@ -11,7 +11,7 @@ use crate::http::admin::content::form::{Fields, optional_datetime};
 use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::promos::editor::{Empty, show_with_placement_problems};
-use crate::http::admin::session::{self, Authorized, ManagePromos};
+use crate::http::admin::session::{Authorized, ManagePromos};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
 
@@ -55,8 +55,11 @@ pub async fn add(
                 .as_deref()
                 .map(|t| format!(" for articles tagged \"{t}\""))
                 .unwrap_or_default();
-            session::flash(&who.session, format!("Placed in {}{tag}.", placement.slot)).await?;
-            Ok(Redirect::to(&format!("/admin/promos/{slug}#placements")).into_response())
+            who.done(
+                format!("Placed in {}{tag}.", placement.slot),
+                &format!("/admin/promos/{slug}#placements"),
+            )
+            .await
         }
         Err(OpError::Invalid(more)) => {
             for p in more.iter() {
@@ -77,6 +80,9 @@ pub async fn remove(
 ) -> Result<Response, AdminError> {
     let actor = who.actor(&addr);
     operations::promos::unplace(&app.db, actor, slug.clone(), id, app.clock.now()).await?;
-    session::flash(&who.session, "Placement removed.").await?;
-    Ok(Redirect::to(&format!("/admin/promos/{slug}#placements")).into_response())
+    who.done(
+        "Placement removed.",
+        &format!("/admin/promos/{slug}#placements"),
+    )
+    .await
 }

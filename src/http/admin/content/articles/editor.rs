@@ -6,7 +6,7 @@
 //! conflict page with both versions and the editor's text kept, never a silent overwrite.
 
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -310,8 +310,8 @@ async fn submit(
                 "Saved \"{}\" ({}).",
                 saved.article.title, saved.article.status
             );
-            session::flash(&who.session, message).await?;
-            Ok(Redirect::to(&format!("/admin/articles/{}", saved.article.slug)).into_response())
+            who.done(message, &format!("/admin/articles/{}", saved.article.slug))
+                .await
         }
         Err(OpError::Invalid(found)) => {
             action.apply(&mut draft, now);

@@ -2,7 +2,7 @@
 //! after asking on a page of its own.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -11,7 +11,7 @@ use crate::http::admin::client::ClientAddr;
 use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::page;
-use crate::http::admin::session::{self, Authorized, EditContent, ReadContent};
+use crate::http::admin::session::{Authorized, EditContent, ReadContent};
 use crate::http::api::dto;
 use crate::operations;
 use crate::state::AppState;
@@ -86,6 +86,6 @@ pub async fn delete(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AdminError> {
     operations::articles::delete(&app.db, who.actor(&addr), slug.clone(), app.clock.now()).await?;
-    session::flash(&who.session, format!("Article \"{slug}\" deleted.")).await?;
-    Ok(Redirect::to("/admin/articles").into_response())
+    who.done(format!("Article \"{slug}\" deleted."), "/admin/articles")
+        .await
 }

@@ -2,7 +2,7 @@
 //! restoring one as the newest version.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -114,8 +114,8 @@ pub async fn restore(
     {
         Ok((restored, saved)) => {
             let message = format!("Restored version {restored} as the newest version.");
-            session::flash(&who.session, message).await?;
-            Ok(Redirect::to(&format!("/admin/articles/{}", saved.article.slug)).into_response())
+            who.done(message, &format!("/admin/articles/{}", saved.article.slug))
+                .await
         }
         Err(OpError::Conflict) => {
             let row = articles::row_by_slug(app.db.conn(), &slug)
