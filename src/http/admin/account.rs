@@ -1,22 +1,19 @@
 //! Every user's own account: display name and password. Changing the password ends the user's
 //! other sessions.
 
-use axum::extract::State;
 use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
 use crate::domain::accounts::check_password;
 use crate::domain::problems::Problems;
-use crate::http::admin::client::ClientAddr;
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::login::verify_password;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{Authorized, SignedIn, UseDashboard};
+use crate::http::admin::request::{Submitted, Visit};
+use crate::http::admin::session::{SignedIn, UseDashboard};
 use crate::operations::users::PasswordChange;
 use crate::operations::{self, OpError};
-use crate::state::AppState;
 
 async fn account_page(
     who: &SignedIn,
@@ -29,9 +26,7 @@ async fn account_page(
     page(who, "account.html", "/admin/account", values).await
 }
 
-pub async fn show(
-    Authorized { who, .. }: Authorized<UseDashboard>,
-) -> Result<Response, AdminError> {
+pub async fn show(Visit { who, .. }: Visit<UseDashboard>) -> Result<Response, AdminError> {
     let name = who.user.display_name.clone();
     account_page(&who, &name, context! {}, context! {}).await
 }
@@ -43,12 +38,14 @@ pub struct RenameForm {
 }
 
 pub async fn rename(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<UseDashboard>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(form): CsrfForm<RenameForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        form,
+        ..
+    }: Submitted<UseDashboard, RenameForm>,
 ) -> Result<Response, AdminError> {
-    let actor = who.actor(&addr);
     let name = form.display_name.clone();
     let renamed =
         operations::users::rename_self(&app.db, actor, who.user.clone(), name, app.clock.now())
@@ -74,10 +71,13 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<UseDashboard>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(form): CsrfForm<PasswordForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        form,
+        ..
+    }: Submitted<UseDashboard, PasswordForm>,
 ) -> Result<Response, AdminError> {
     let mut problems = Problems::new();
     if !verify_password(
@@ -101,7 +101,7 @@ pub async fn change_password(
     };
     operations::users::set_password(
         &app.db,
-        who.actor(&addr),
+        actor,
         who.user.clone(),
         form.new_password,
         change,

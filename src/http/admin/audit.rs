@@ -1,7 +1,7 @@
 //! The audit trail: recording (sign-ins, failures, every change made through the admin) and the
 //! admins' page that reads it.
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use minijinja::context;
 use serde::Deserialize;
@@ -9,7 +9,8 @@ use serde::Deserialize;
 use crate::domain::timestamp;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::page;
-use crate::http::admin::session::{Authorized, ManageUsers};
+use crate::http::admin::request::Visit;
+use crate::http::admin::session::ManageUsers;
 use crate::state::AppState;
 use crate::storage::accounts::{self, AuditEntry};
 use crate::storage::entities::user;
@@ -53,8 +54,7 @@ pub struct PageQuery {
 const PER_PAGE: u64 = 50;
 
 pub async fn audit_log(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageUsers>,
+    Visit { app, who, .. }: Visit<ManageUsers>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, AdminError> {
     let page_number = query.page.unwrap_or(1).max(1);

@@ -1,7 +1,6 @@
 //! The dashboard: content counts, recent changes, and for those who see promos the ones ending
 //! within a week and the ones whose link is broken or redirects.
 
-use axum::extract::State;
 use axum::response::Response;
 use minijinja::context;
 
@@ -9,14 +8,14 @@ use crate::domain::accounts::Permission;
 use crate::domain::timestamp;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::page;
-use crate::http::admin::session::{Authorized, UseDashboard};
+use crate::http::admin::request::Visit;
+use crate::http::admin::session::UseDashboard;
 use crate::link_health::LinkVerdict;
 use crate::state::AppState;
 use crate::storage::{accounts, overview, promos};
 
 pub async fn dashboard(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<UseDashboard>,
+    Visit { app, who, .. }: Visit<UseDashboard>,
 ) -> Result<Response, AdminError> {
     let counts = overview::content_counts(app.db.conn()).await?;
     let recent_articles = overview::recently_changed_articles(app.db.conn(), 8).await?;

@@ -17,6 +17,7 @@ use crate::http::admin::client::ClientAddr;
 use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, public_page};
+use crate::http::admin::request::Empty;
 use crate::http::admin::session::{self, SignedIn};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
@@ -221,9 +222,6 @@ async fn throttled(
     }
     Ok(None)
 }
-
-#[derive(Deserialize)]
-pub struct Empty {}
 
 pub async fn logout(
     State(app): State<AppState>,

@@ -1,6 +1,5 @@
 //! Installation-wide settings for admins: the disclosure new affiliate promos start with.
 
-use axum::extract::State;
 use axum::response::Response;
 use minijinja::context;
 
@@ -8,20 +7,15 @@ use crate::domain::content::SHORT_TEXT_MAX;
 use crate::domain::problems::Problems;
 use crate::domain::rules;
 use crate::http::admin::audit::{self, Actor};
-use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::form::Fields;
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::promos::editor::default_disclosure;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{Authorized, ManageSettings};
-use crate::state::AppState;
+use crate::http::admin::request::{Submitted, Visit};
+use crate::http::admin::session::ManageSettings;
 use crate::storage::settings;
 
-pub async fn show(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageSettings>,
-) -> Result<Response, AdminError> {
+pub async fn show(Visit { app, who, .. }: Visit<ManageSettings>) -> Result<Response, AdminError> {
     let values = context! {
         default_disclosure => default_disclosure(&app).await?,
         errors => field_errors(&Problems::new()),
@@ -30,12 +24,14 @@ pub async fn show(
 }
 
 pub async fn save(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageSettings>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    Submitted {
+        app,
+        who,
+        actor,
+        form: fields,
+        ..
+    }: Submitted<ManageSettings, Fields>,
 ) -> Result<Response, AdminError> {
-    let fields = Fields(fields);
     let text = fields.get("default_disclosure").trim().to_owned();
     let mut problems = Problems::new();
     rules::check_required(&mut problems, "default_disclosure", &text, SHORT_TEXT_MAX);
@@ -49,7 +45,7 @@ pub async fn save(
         Actor::User(&who.user),
         "settings_updated",
         "default_disclosure",
-        &addr,
+        &actor.address,
     )
     .await;
     who.done("Settings saved.", "/admin/settings").await

@@ -2,7 +2,7 @@
 //! Deactivating a user or resetting their password ends their sessions at once; the last
 //! active admin cannot be demoted or deactivated.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -10,11 +10,10 @@ use serde::Deserialize;
 use crate::domain::accounts::{NewUser, Role};
 use crate::domain::problems::Problems;
 use crate::domain::timestamp;
-use crate::http::admin::client::ClientAddr;
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{Authorized, ManageUsers};
+use crate::http::admin::request::{Submitted, Visit};
+use crate::http::admin::session::ManageUsers;
 use crate::operations::users::{PasswordChange, UserChanges};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
@@ -41,10 +40,7 @@ fn user_view(u: &user::Model) -> Value {
     }
 }
 
-pub async fn list(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageUsers>,
-) -> Result<Response, AdminError> {
+pub async fn list(Visit { app, who, .. }: Visit<ManageUsers>) -> Result<Response, AdminError> {
     let users: Vec<Value> = accounts::list_users(app.db.conn())
         .await?
         .iter()
@@ -65,19 +61,20 @@ pub struct CreateForm {
     password: String,
 }
 
-pub async fn new_form(
-    Authorized { who, .. }: Authorized<ManageUsers>,
-) -> Result<Response, AdminError> {
+pub async fn new_form(Visit { who, .. }: Visit<ManageUsers>) -> Result<Response, AdminError> {
     let values =
         context! { form => context! { role => "editor" }, errors => context! {}, roles => roles() };
     page(&who, "users/new.html", "/admin/users", values).await
 }
 
 pub async fn create(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageUsers>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(form): CsrfForm<CreateForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        form,
+        ..
+    }: Submitted<ManageUsers, CreateForm>,
 ) -> Result<Response, AdminError> {
     let mut problems = Problems::new();
     let role = Role::parse(&form.role);
@@ -91,7 +88,6 @@ pub async fn create(
         password: form.password.clone(),
     };
     if problems.is_empty() {
-        let actor = who.actor(&addr);
         match operations::users::create(&app.db, actor, new_user.clone(), app.clock.now()).await {
             Ok(created) => {
                 return who
@@ -137,8 +133,7 @@ async fn edit_page(
 }
 
 pub async fn edit_form(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageUsers>,
+    Visit { app, who, .. }: Visit<ManageUsers>,
     Path(id): Path<i32>,
 ) -> Result<Response, AdminError> {
     let target = find(&app, id).await?;
@@ -158,11 +153,14 @@ pub struct UpdateForm {
 }
 
 pub async fn update(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageUsers>,
-    ClientAddr(addr): ClientAddr,
-    Path(id): Path<i32>,
-    CsrfForm(form): CsrfForm<UpdateForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(id),
+        form,
+        ..
+    }: Submitted<ManageUsers, UpdateForm, Path<i32>>,
 ) -> Result<Response, AdminError> {
     let target = find(&app, id).await?;
     let active = form.active.is_some();
@@ -173,7 +171,6 @@ pub async fn update(
                 role,
                 active,
             };
-            let actor = who.actor(&addr);
             operations::users::update(&app.db, actor, target.id, changes, app.clock.now()).await
         }
         None => Err(OpError::invalid("role", "choose one of the roles")),
@@ -198,17 +195,19 @@ pub struct ResetForm {
 }
 
 pub async fn reset_password(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageUsers>,
-    ClientAddr(addr): ClientAddr,
-    Path(id): Path<i32>,
-    CsrfForm(form): CsrfForm<ResetForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(id),
+        form,
+        ..
+    }: Submitted<ManageUsers, ResetForm, Path<i32>>,
 ) -> Result<Response, AdminError> {
     let target = find(&app, id).await?;
     let keep = (target.id == who.user.id)
         .then(|| who.session.id())
         .flatten();
-    let actor = who.actor(&addr);
     let change = PasswordChange::Reset { keep_session: keep };
     let outcome = operations::users::set_password(
         &app.db,

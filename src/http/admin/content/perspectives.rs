@@ -1,17 +1,16 @@
 //! Perspectives: list, add, rename the label; a key in use cannot be deleted.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
 use crate::domain::content::Perspective;
-use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::usage;
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{Authorized, EditContent, ReadContent, SignedIn};
+use crate::http::admin::request::{Empty, Submitted, Visit};
+use crate::http::admin::session::{EditContent, ReadContent, SignedIn};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::{StorageError, perspectives};
@@ -45,10 +44,7 @@ pub async fn show(
     .await
 }
 
-pub async fn list(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
-) -> Result<Response, AdminError> {
+pub async fn list(Visit { app, who, .. }: Visit<ReadContent>) -> Result<Response, AdminError> {
     show(&app, &who, context! {}, context! {}, Value::from(())).await
 }
 
@@ -61,18 +57,20 @@ pub struct PerspectiveForm {
 }
 
 pub async fn create(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(form): CsrfForm<PerspectiveForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        form,
+        ..
+    }: Submitted<EditContent, PerspectiveForm>,
 ) -> Result<Response, AdminError> {
     let new = Perspective {
         key: form.key.trim().to_owned(),
         label: form.label.trim().to_owned(),
     };
     let label = new.label.clone();
-    let created =
-        operations::perspectives::create(&app.db, who.actor(&addr), new, app.clock.now()).await;
+    let created = operations::perspectives::create(&app.db, actor, new, app.clock.now()).await;
     match created {
         Ok(()) => {
             who.done(
@@ -102,13 +100,15 @@ pub struct LabelForm {
 }
 
 pub async fn relabel(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    Path(key): Path<String>,
-    CsrfForm(form): CsrfForm<LabelForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(key),
+        form,
+        ..
+    }: Submitted<EditContent, LabelForm, Path<String>>,
 ) -> Result<Response, AdminError> {
-    let actor = who.actor(&addr);
     let label = form.label.trim();
     match operations::perspectives::relabel(&app.db, actor, &key, label, app.clock.now()).await {
         Ok(()) => who.done("Label saved.", "/admin/perspectives").await,
@@ -128,19 +128,16 @@ pub async fn relabel(
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct Empty {}
-
 pub async fn delete(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    Path(key): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(key),
+        ..
+    }: Submitted<EditContent, Empty, Path<String>>,
 ) -> Result<Response, AdminError> {
-    match operations::perspectives::delete(&app.db, who.actor(&addr), key.clone(), app.clock.now())
-        .await
-    {
+    match operations::perspectives::delete(&app.db, actor, key.clone(), app.clock.now()).await {
         Ok(()) => {
             who.done(
                 format!("Perspective \"{key}\" deleted."),

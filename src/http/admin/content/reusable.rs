@@ -5,20 +5,20 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Serialize;
 
 use crate::domain::accounts::Permission;
 use crate::domain::problems::Problems;
-use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::form::{Action, Fields};
 use crate::http::admin::content::{perspective_choices, usage};
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{Authorized, EditContent, ReadContent, SignedIn};
+use crate::http::admin::request::{Empty, Submitted, Visit};
+use crate::http::admin::session::{EditContent, ReadContent, SignedIn};
+use crate::operations::Actor;
 use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::library::{self, StoredPiece};
@@ -53,8 +53,7 @@ async fn load<P: ReusablePiece>(app: &AppState, slug: &str) -> Result<(i32, P), 
 }
 
 pub async fn list<P: ReusablePiece>(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
+    Visit { app, who, .. }: Visit<ReadContent>,
 ) -> Result<Response, AdminError> {
     let lists: Vec<Value> = library::overview::<P, _>(app.db.conn())
         .await
@@ -114,8 +113,7 @@ async fn editor<P: ReusablePiece>(
 }
 
 pub async fn new_form<P: ReusablePiece>(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
+    Visit { app, who, .. }: Visit<EditContent>,
 ) -> Result<Response, AdminError> {
     let first = perspective_choices(&app)
         .await?
@@ -127,8 +125,7 @@ pub async fn new_form<P: ReusablePiece>(
 }
 
 pub async fn edit_form<P: ReusablePiece>(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
+    Visit { app, who, .. }: Visit<ReadContent>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
     let (_, piece) = load::<P>(&app, &slug).await?;
@@ -136,28 +133,34 @@ pub async fn edit_form<P: ReusablePiece>(
 }
 
 pub async fn create<P: ReusablePiece>(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    Submitted {
+        app,
+        who,
+        actor,
+        form,
+        ..
+    }: Submitted<EditContent, Fields>,
 ) -> Result<Response, AdminError> {
-    submit::<P>(app, who, addr, None, Fields(fields)).await
+    submit::<P>(app, who, actor, None, form).await
 }
 
 pub async fn update<P: ReusablePiece>(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(slug),
+        form,
+        ..
+    }: Submitted<EditContent, Fields, Path<String>>,
 ) -> Result<Response, AdminError> {
-    submit::<P>(app, who, addr, Some(slug), Fields(fields)).await
+    submit::<P>(app, who, actor, Some(slug), form).await
 }
 
 async fn submit<P: ReusablePiece>(
     app: AppState,
     who: SignedIn,
-    addr: String,
+    actor: Actor,
     original: Option<String>,
     fields: Fields,
 ) -> Result<Response, AdminError> {
@@ -173,7 +176,6 @@ async fn submit<P: ReusablePiece>(
         let none = Problems::new();
         return editor(&app, &who, original.as_deref(), &draft, &none, true).await;
     }
-    let actor = who.actor(&addr);
     let saved = operations::pieces::save(
         &app.db,
         actor,
@@ -197,19 +199,16 @@ async fn submit<P: ReusablePiece>(
     }
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct Empty {}
-
 pub async fn delete<P: ReusablePiece>(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(slug),
+        ..
+    }: Submitted<EditContent, Empty, Path<String>>,
 ) -> Result<Response, AdminError> {
-    match operations::pieces::delete::<P>(&app.db, who.actor(&addr), slug.clone(), app.clock.now())
-        .await
-    {
+    match operations::pieces::delete::<P>(&app.db, actor, slug.clone(), app.clock.now()).await {
         Ok(()) => {
             who.done(format!("{} \"{slug}\" deleted.", P::LABEL), P::PATH)
                 .await

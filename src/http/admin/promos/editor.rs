@@ -2,7 +2,7 @@
 //! readers see it, plus pause/resume, duplicate, delete (only when no article shows it) and
 //! "check the link now". The page also lists the promo's placements and where articles use it.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use minijinja::{Value, context};
 
@@ -13,13 +13,13 @@ use crate::domain::promotions::{
     DEFAULT_DISCLOSURE, PromoStatus, needs_disclosure, promo_link_rel, tracked_url,
 };
 use crate::domain::timestamp;
-use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::form::{Fields, format_datetime, optional_datetime};
 use crate::http::admin::content::usage;
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{Authorized, ManagePromos, ReadPromos, SignedIn};
+use crate::http::admin::request::{Empty, Submitted, Visit};
+use crate::http::admin::session::{ManagePromos, ReadPromos, SignedIn};
+use crate::operations::Actor;
 use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::promos::StoredPromo;
@@ -192,10 +192,7 @@ pub async fn show_with_placement_problems(
     editor(app, who, &draft, &Problems::new(), extras).await
 }
 
-pub async fn new_form(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-) -> Result<Response, AdminError> {
+pub async fn new_form(Visit { app, who, .. }: Visit<ManagePromos>) -> Result<Response, AdminError> {
     let draft = Promo {
         slug: String::new(),
         kind: PromoKind::Affiliate,
@@ -214,8 +211,7 @@ pub async fn new_form(
 }
 
 pub async fn edit_form(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadPromos>,
+    Visit { app, who, .. }: Visit<ReadPromos>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
     show(
@@ -228,28 +224,34 @@ pub async fn edit_form(
 }
 
 pub async fn create(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    Submitted {
+        app,
+        who,
+        actor,
+        form,
+        ..
+    }: Submitted<ManagePromos, Fields>,
 ) -> Result<Response, AdminError> {
-    submit(app, who, addr, None, Fields(fields)).await
+    submit(app, who, actor, None, form).await
 }
 
 pub async fn update(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(slug),
+        form,
+        ..
+    }: Submitted<ManagePromos, Fields, Path<String>>,
 ) -> Result<Response, AdminError> {
-    submit(app, who, addr, Some(slug), Fields(fields)).await
+    submit(app, who, actor, Some(slug), form).await
 }
 
 async fn submit(
     app: AppState,
     who: SignedIn,
-    addr: String,
+    actor: Actor,
     original: Option<String>,
     fields: Fields,
 ) -> Result<Response, AdminError> {
@@ -270,7 +272,6 @@ async fn submit(
         placement_errors: Problems::new(),
     };
     let outcome = if problems.is_empty() {
-        let actor = who.actor(&addr);
         operations::promos::save(
             &app.db,
             actor,
@@ -306,17 +307,17 @@ async fn submit(
     }
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct Empty {}
+/// A button on a promo's page: a form with nothing but the token, at the promo's slug.
+pub type PromoButton = Submitted<ManagePromos, Empty, Path<String>>;
 
-async fn set_paused(
-    app: AppState,
-    who: SignedIn,
-    addr: String,
-    slug: String,
-    paused: bool,
-) -> Result<Response, AdminError> {
-    let actor = who.actor(&addr);
+async fn set_paused(button: PromoButton, paused: bool) -> Result<Response, AdminError> {
+    let Submitted {
+        app,
+        who,
+        actor,
+        path: Path(slug),
+        ..
+    } = button;
     operations::promos::set_paused(&app.db, actor, slug.clone(), paused, app.clock.now()).await?;
     let message = if paused {
         "Paused: readers no longer see it."
@@ -326,36 +327,24 @@ async fn set_paused(
     who.done(message, &format!("/admin/promos/{slug}")).await
 }
 
-pub async fn pause(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AdminError> {
-    set_paused(app, who, addr, slug, true).await
+pub async fn pause(button: PromoButton) -> Result<Response, AdminError> {
+    set_paused(button, true).await
 }
 
-pub async fn resume(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AdminError> {
-    set_paused(app, who, addr, slug, false).await
+pub async fn resume(button: PromoButton) -> Result<Response, AdminError> {
+    set_paused(button, false).await
 }
 
 pub async fn duplicate(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(slug),
+        ..
+    }: PromoButton,
 ) -> Result<Response, AdminError> {
-    match operations::promos::duplicate(&app.db, who.actor(&addr), slug.clone(), app.clock.now())
-        .await
-    {
+    match operations::promos::duplicate(&app.db, actor, slug.clone(), app.clock.now()).await {
         Ok(copy) => {
             who.done(
                 format!("Copied as \"{copy}\", paused until you resume it."),
@@ -371,14 +360,15 @@ pub async fn duplicate(
 }
 
 pub async fn delete(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(slug),
+        ..
+    }: PromoButton,
 ) -> Result<Response, AdminError> {
-    match operations::promos::delete(&app.db, who.actor(&addr), slug.clone(), app.clock.now()).await
-    {
+    match operations::promos::delete(&app.db, actor, slug.clone(), app.clock.now()).await {
         Ok(()) => {
             who.done(format!("Promo \"{slug}\" deleted."), "/admin/promos")
                 .await
@@ -400,10 +390,12 @@ pub async fn delete(
 
 /// Checks the promo's target now and keeps the outcome.
 pub async fn check_link(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    Submitted {
+        app,
+        who,
+        path: Path(slug),
+        ..
+    }: PromoButton,
 ) -> Result<Response, AdminError> {
     let stored = load_or_404(&app, &slug).await?;
     let report = app.links.check(&stored.promo.target_url).await;

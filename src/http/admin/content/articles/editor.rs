@@ -5,7 +5,7 @@
 //! Every form carries the version it was opened at; saving over a newer version shows the
 //! conflict page with both versions and the editor's text kept, never a silent overwrite.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -15,12 +15,12 @@ use crate::domain::content::{Article, ArticleStatus, Block, BlockKind};
 use crate::domain::problems::Problems;
 use crate::domain::publishing::{EditorAction, effective_status};
 use crate::domain::timestamp;
-use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::form::{self, Fields, format_datetime};
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{self, Authorized, EditContent, ReadContent, SignedIn};
+use crate::http::admin::request::{Submitted, Visit};
+use crate::http::admin::session::{self, EditContent, ReadContent, SignedIn};
+use crate::operations::Actor;
 use crate::operations::OpError;
 use crate::operations::articles::{self, ArticleSave};
 use crate::state::AppState;
@@ -180,10 +180,7 @@ async fn editor(
     page(who, "content/article.html", "/admin/articles", values).await
 }
 
-pub async fn new_form(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-) -> Result<Response, AdminError> {
+pub async fn new_form(Visit { app, who, .. }: Visit<EditContent>) -> Result<Response, AdminError> {
     let draft = Article {
         slug: String::new(),
         title: String::new(),
@@ -208,8 +205,7 @@ pub async fn new_form(
 }
 
 pub async fn edit_form(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
+    Visit { app, who, .. }: Visit<ReadContent>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
     let mut stored = stored_articles::load(app.db.conn(), &slug)
@@ -228,28 +224,34 @@ pub async fn edit_form(
 }
 
 pub async fn create(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    Submitted {
+        app,
+        who,
+        actor,
+        form,
+        ..
+    }: Submitted<EditContent, Fields>,
 ) -> Result<Response, AdminError> {
-    submit(app, who, addr, None, Fields(fields)).await
+    submit(app, who, actor, None, form).await
 }
 
 pub async fn update(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(slug),
+        form,
+        ..
+    }: Submitted<EditContent, Fields, Path<String>>,
 ) -> Result<Response, AdminError> {
-    submit(app, who, addr, Some(slug), Fields(fields)).await
+    submit(app, who, actor, Some(slug), form).await
 }
 
 async fn submit(
     app: AppState,
     who: SignedIn,
-    addr: String,
+    actor: Actor,
     original: Option<String>,
     fields: Fields,
 ) -> Result<Response, AdminError> {
@@ -304,7 +306,7 @@ async fn submit(
     };
     let author = session::author(&who, app.config.revisions_kept);
     let now = app.clock.now();
-    match articles::save(&app.db, who.actor(&addr), author, request, now).await {
+    match articles::save(&app.db, actor, author, request, now).await {
         Ok(saved) => {
             let message = format!(
                 "Saved \"{}\" ({}).",
@@ -361,8 +363,7 @@ pub struct SlugQuery {
 
 /// Checks a slug as the editor types: `{"ok": bool, "message": "..."}`.
 pub async fn slug_check(
-    State(app): State<AppState>,
-    Authorized { .. }: Authorized<EditContent>,
+    Visit { app, .. }: Visit<EditContent>,
     Query(query): Query<SlugQuery>,
 ) -> Result<Response, AdminError> {
     let slug = query.slug.trim();
@@ -395,8 +396,7 @@ pub struct MarkdownForm {
 
 /// The editor's live preview: Markdown in, the same sanitized HTML the API serves out.
 pub async fn markdown_preview(
-    Authorized { .. }: Authorized<EditContent>,
-    CsrfForm(form): CsrfForm<MarkdownForm>,
+    Submitted { form, .. }: Submitted<EditContent, MarkdownForm>,
 ) -> Response {
     let html = crate::domain::markdown::to_safe_html(&form.markdown);
     (

@@ -1,25 +1,21 @@
 //! An article as readers will see it (with a preview link for the frontend), and deleting one
 //! after asking on a page of its own.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use minijinja::{Value, context};
-use serde::Deserialize;
 
 use crate::domain::timestamp;
-use crate::http::admin::client::ClientAddr;
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::page;
-use crate::http::admin::session::{Authorized, EditContent, ReadContent};
+use crate::http::admin::request::{Empty, Submitted, Visit};
+use crate::http::admin::session::{EditContent, ReadContent};
 use crate::http::api::dto;
 use crate::operations;
-use crate::state::AppState;
 use crate::storage::{StorageError, articles, placements, public_read};
 
 pub async fn preview(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
+    Visit { app, who, .. }: Visit<ReadContent>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
     let now = app.clock.now();
@@ -57,8 +53,7 @@ pub async fn preview(
 
 /// Asks before deleting (works without JavaScript).
 pub async fn confirm_delete(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
+    Visit { app, who, .. }: Visit<EditContent>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
     let stored = articles::load(app.db.conn(), &slug)
@@ -75,17 +70,16 @@ pub async fn confirm_delete(
     .await
 }
 
-#[derive(Deserialize, Default)]
-pub struct Empty {}
-
 pub async fn delete(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(slug),
+        ..
+    }: Submitted<EditContent, Empty, Path<String>>,
 ) -> Result<Response, AdminError> {
-    operations::articles::delete(&app.db, who.actor(&addr), slug.clone(), app.clock.now()).await?;
+    operations::articles::delete(&app.db, actor, slug.clone(), app.clock.now()).await?;
     who.done(format!("Article \"{slug}\" deleted."), "/admin/articles")
         .await
 }

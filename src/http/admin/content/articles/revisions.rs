@@ -1,28 +1,25 @@
 //! An article's revisions: the list, one revision compared with the current version, and
 //! restoring one as the newest version.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
 use crate::domain::accounts::Permission;
 use crate::domain::content::Article;
-use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::form::format_datetime;
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::page;
-use crate::http::admin::session::{self, Authorized, EditContent, ReadContent};
+use crate::http::admin::request::{Submitted, Visit};
+use crate::http::admin::session::{self, EditContent, ReadContent};
 use crate::operations::{self, OpError};
-use crate::state::AppState;
 use crate::storage::{articles, revisions as stored};
 
 use super::editor::conflict;
 
 pub async fn revisions(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
+    Visit { app, who, .. }: Visit<ReadContent>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
     let row = articles::row_by_slug(app.db.conn(), &slug)
@@ -70,8 +67,7 @@ fn differences(old: &Article, new: &Article) -> Vec<String> {
 }
 
 pub async fn revision(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
+    Visit { app, who, .. }: Visit<ReadContent>,
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<Response, AdminError> {
     let current = articles::load(app.db.conn(), &slug)
@@ -101,14 +97,16 @@ pub struct RestoreForm {
 
 /// Saves an old revision as the newest version (which is itself a new revision).
 pub async fn restore(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    Path((slug, id)): Path<(String, i64)>,
-    CsrfForm(form): CsrfForm<RestoreForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path((slug, id)),
+        form,
+        ..
+    }: Submitted<EditContent, RestoreForm, Path<(String, i64)>>,
 ) -> Result<Response, AdminError> {
     let author = session::author(&who, app.config.revisions_kept);
-    let actor = who.actor(&addr);
     let now = app.clock.now();
     match operations::articles::restore(&app.db, actor, author, &slug, id, form.version, now).await
     {
