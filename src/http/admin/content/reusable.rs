@@ -18,7 +18,6 @@ use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
 use crate::http::admin::request::{Empty, Submitted, Visit};
 use crate::http::admin::session::{EditContent, ReadContent, SignedIn};
-use crate::operations::Actor;
 use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::library::{self, StoredPiece};
@@ -132,38 +131,19 @@ pub async fn edit_form<P: ReusablePiece>(
     editor(&app, &who, Some(&slug), &piece, &Problems::new(), false).await
 }
 
-pub async fn create<P: ReusablePiece>(
+/// Saves the new-piece form (`{PATH}/new`) or a piece's form (at the slug it was opened with), or
+/// applies the button that arranges its rows.
+pub async fn save<P: ReusablePiece>(
     Submitted {
         app,
         who,
         actor,
-        form,
+        path,
+        form: fields,
         ..
-    }: Submitted<EditContent, Fields>,
+    }: Submitted<EditContent, Fields, Option<Path<String>>>,
 ) -> Result<Response, AdminError> {
-    submit::<P>(app, who, actor, None, form).await
-}
-
-pub async fn update<P: ReusablePiece>(
-    Submitted {
-        app,
-        who,
-        actor,
-        path: Path(slug),
-        form,
-        ..
-    }: Submitted<EditContent, Fields, Path<String>>,
-) -> Result<Response, AdminError> {
-    submit::<P>(app, who, actor, Some(slug), form).await
-}
-
-async fn submit<P: ReusablePiece>(
-    app: AppState,
-    who: SignedIn,
-    actor: Actor,
-    original: Option<String>,
-    fields: Fields,
-) -> Result<Response, AdminError> {
+    let original = path.map(|Path(slug)| slug);
     let mut draft = P::from_fields(&fields);
     let action = fields.action();
     let changed = if action == Action::Add {

@@ -19,7 +19,6 @@ use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
 use crate::http::admin::request::{Empty, Submitted, Visit};
 use crate::http::admin::session::{ManagePromos, ReadPromos, SignedIn};
-use crate::operations::Actor;
 use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::promos::StoredPromo;
@@ -223,38 +222,19 @@ pub async fn edit_form(
     .await
 }
 
-pub async fn create(
+/// Saves the new-promo form (`/admin/promos/new`) or a promo's form (at the slug it was opened
+/// with).
+pub async fn save(
     Submitted {
         app,
         who,
         actor,
-        form,
+        path,
+        form: fields,
         ..
-    }: Submitted<ManagePromos, Fields>,
+    }: Submitted<ManagePromos, Fields, Option<Path<String>>>,
 ) -> Result<Response, AdminError> {
-    submit(app, who, actor, None, form).await
-}
-
-pub async fn update(
-    Submitted {
-        app,
-        who,
-        actor,
-        path: Path(slug),
-        form,
-        ..
-    }: Submitted<ManagePromos, Fields, Path<String>>,
-) -> Result<Response, AdminError> {
-    submit(app, who, actor, Some(slug), form).await
-}
-
-async fn submit(
-    app: AppState,
-    who: SignedIn,
-    actor: Actor,
-    original: Option<String>,
-    fields: Fields,
-) -> Result<Response, AdminError> {
+    let original = path.map(|Path(slug)| slug);
     let stored = match original.as_deref() {
         Some(slug) => Some(load_or_404(&app, slug).await?),
         None => None,

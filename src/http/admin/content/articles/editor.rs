@@ -20,7 +20,6 @@ use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
 use crate::http::admin::request::{Submitted, Visit};
 use crate::http::admin::session::{self, EditContent, ReadContent, SignedIn};
-use crate::operations::Actor;
 use crate::operations::OpError;
 use crate::operations::articles::{self, ArticleSave};
 use crate::state::AppState;
@@ -223,38 +222,19 @@ pub async fn edit_form(
     editor(&app, &who, state).await
 }
 
-pub async fn create(
+/// Saves the new-article form (`/admin/articles/new`) or an article's form (at the slug it was
+/// opened with), or applies the button that arranges its draft.
+pub async fn save(
     Submitted {
         app,
         who,
         actor,
-        form,
+        path,
+        form: fields,
         ..
-    }: Submitted<EditContent, Fields>,
+    }: Submitted<EditContent, Fields, Option<Path<String>>>,
 ) -> Result<Response, AdminError> {
-    submit(app, who, actor, None, form).await
-}
-
-pub async fn update(
-    Submitted {
-        app,
-        who,
-        actor,
-        path: Path(slug),
-        form,
-        ..
-    }: Submitted<EditContent, Fields, Path<String>>,
-) -> Result<Response, AdminError> {
-    submit(app, who, actor, Some(slug), form).await
-}
-
-async fn submit(
-    app: AppState,
-    who: SignedIn,
-    actor: Actor,
-    original: Option<String>,
-    fields: Fields,
-) -> Result<Response, AdminError> {
+    let original = path.map(|Path(slug)| slug);
     let (mut draft, problems) = draft_from(&fields);
     let version: Option<i32> = fields.get("version").parse().ok();
     if original.is_some() && version.is_none() {
