@@ -57,17 +57,16 @@ fn draft_from(fields: &Fields, paused: bool) -> (Promo, Problems) {
     (promo, problems)
 }
 
-/// What the editor page shows besides the form.
-struct Extras {
+/// What the editor page shows besides the draft.
+#[derive(Default)]
+struct Extras<'a> {
     /// The promo as stored, when the form edits one (not for a new promo).
     stored: Option<StoredPromo>,
-    unsaved: bool,
-    kind_raw: Option<String>,
-    starts_raw: Option<String>,
-    ends_raw: Option<String>,
+    /// The promo form as sent, when saving it was refused: the page says it is unsaved and shows
+    /// the kind and the dates as typed (they may not have been readable).
+    refused_form: Option<&'a Fields>,
     /// The placement form as sent, with its problems, when it was refused.
-    placement_draft: Option<Value>,
-    placement_errors: Problems,
+    refused_placement: Option<(&'a Fields, &'a Problems)>,
 }
 
 async fn editor(
@@ -75,9 +74,19 @@ async fn editor(
     who: &SignedIn,
     draft: &Promo,
     errors: &Problems,
-    extras: Extras,
+    extras: Extras<'_>,
 ) -> Result<Response, AdminError> {
     let now = app.clock.now();
+    let as_typed = |name: &str, shown: String| {
+        extras
+            .refused_form
+            .map_or(shown, |fields| fields.get(name).to_owned())
+    };
+    let no_problems = Problems::new();
+    let (placement_draft, placement_errors) = match extras.refused_placement {
+        Some((fields, problems)) => (Some(placement_view(fields)), problems),
+        None => (None, &no_problems),
+    };
     let (used_by, placed, original, link) = match extras.stored {
         Some(stored) => (
             promos::users(app.db.conn(), stored.id).await?,
@@ -106,9 +115,9 @@ async fn editor(
     let values = context! {
         original,
         promo => Value::from(minijinja::value::Serde(draft)),
-        kind => extras.kind_raw.unwrap_or_else(|| draft.kind.as_str().to_owned()),
-        starts_at => extras.starts_raw.unwrap_or_else(|| format_datetime(draft.starts_at)),
-        ends_at => extras.ends_raw.unwrap_or_else(|| format_datetime(draft.ends_at)),
+        kind => as_typed("kind", draft.kind.as_str().to_owned()),
+        starts_at => as_typed("starts_at", format_datetime(draft.starts_at)),
+        ends_at => as_typed("ends_at", format_datetime(draft.ends_at)),
         status => status.as_str(),
         rel => promo_link_rel(draft.kind),
         tracked_url => tracked_url(&app.config.public_url, &draft.slug),
@@ -129,9 +138,9 @@ async fn editor(
             checked_at => timestamp::format(&l.checked_at),
         }),
         default_disclosure => default_disclosure(app).await?,
-        placement_draft => extras.placement_draft,
-        placement_errors => field_errors(&extras.placement_errors),
-        unsaved => extras.unsaved,
+        placement_draft,
+        placement_errors => field_errors(placement_errors),
+        unsaved => extras.refused_form.is_some(),
         can_edit => who.can(Permission::ManagePromos),
     };
     page(who, "promos/edit.html", "/admin/promos", values).await
@@ -144,27 +153,23 @@ async fn load_or_404(app: &AppState, slug: &str) -> Result<StoredPromo, AdminErr
         .ok_or(AdminError::NotFound)
 }
 
-/// The page of a stored promo as it is, with `errors` (of an action, not of the form).
-pub async fn show(
+/// The page of the stored promo with this slug as it is, with `errors` of an action (not of the
+/// form), and the placement form when it was refused.
+async fn show(
     app: &AppState,
     who: &SignedIn,
-    stored: StoredPromo,
+    slug: &str,
     errors: &Problems,
+    refused_placement: Option<(&Fields, &Problems)>,
 ) -> Result<Response, AdminError> {
+    let stored = load_or_404(app, slug).await?;
     let draft = stored.promo.clone();
-    editor(app, who, &draft, errors, fresh(Some(stored))).await
-}
-
-fn fresh(stored: Option<StoredPromo>) -> Extras {
-    Extras {
-        stored,
-        unsaved: false,
-        kind_raw: None,
-        starts_raw: None,
-        ends_raw: None,
-        placement_draft: None,
-        placement_errors: Problems::new(),
-    }
+    let extras = Extras {
+        stored: Some(stored),
+        refused_placement,
+        ..Extras::default()
+    };
+    editor(app, who, &draft, errors, extras).await
 }
 
 /// The promo page again, with the refused placement form kept and its problems beside it.
@@ -175,20 +180,19 @@ pub async fn show_with_placement_problems(
     fields: &Fields,
     problems: &Problems,
 ) -> Result<Response, AdminError> {
-    let stored = load_or_404(app, slug).await?;
-    let draft = stored.promo.clone();
-    let extras = Extras {
-        placement_draft: Some(context! {
-            slot => fields.get("slot"),
-            tag => fields.get("tag"),
-            priority => fields.get("priority"),
-            starts_at => fields.get("starts_at"),
-            ends_at => fields.get("ends_at"),
-        }),
-        placement_errors: problems.clone(),
-        ..fresh(Some(stored))
-    };
-    editor(app, who, &draft, &Problems::new(), extras).await
+    let none = Problems::new();
+    show(app, who, slug, &none, Some((fields, problems))).await
+}
+
+/// The placement form as sent, for the page that shows why it was refused.
+fn placement_view(fields: &Fields) -> Value {
+    context! {
+        slot => fields.get("slot"),
+        tag => fields.get("tag"),
+        priority => fields.get("priority"),
+        starts_at => fields.get("starts_at"),
+        ends_at => fields.get("ends_at"),
+    }
 }
 
 pub async fn new_form(Visit { app, who, .. }: Visit<ManagePromos>) -> Result<Response, AdminError> {
@@ -206,20 +210,14 @@ pub async fn new_form(Visit { app, who, .. }: Visit<ManagePromos>) -> Result<Res
         ends_at: None,
         paused: false,
     };
-    editor(&app, &who, &draft, &Problems::new(), fresh(None)).await
+    editor(&app, &who, &draft, &Problems::new(), Extras::default()).await
 }
 
 pub async fn edit_form(
     Visit { app, who, .. }: Visit<ReadPromos>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
-    show(
-        &app,
-        &who,
-        load_or_404(&app, &slug).await?,
-        &Problems::new(),
-    )
-    .await
+    show(&app, &who, &slug, &Problems::new(), None).await
 }
 
 /// Saves the new-promo form (`/admin/promos/new`) or a promo's form (at the slug it was opened
@@ -242,15 +240,6 @@ pub async fn save(
     // Pausing has buttons of its own; the form keeps what is stored.
     let paused = stored.as_ref().is_some_and(|s| s.promo.paused);
     let (draft, mut problems) = draft_from(&fields, paused);
-    let extras = Extras {
-        stored,
-        unsaved: true,
-        kind_raw: Some(fields.get("kind").to_owned()),
-        starts_raw: Some(fields.get("starts_at").to_owned()),
-        ends_raw: Some(fields.get("ends_at").to_owned()),
-        placement_draft: None,
-        placement_errors: Problems::new(),
-    };
     let outcome = if problems.is_empty() {
         operations::promos::save(
             &app.db,
@@ -281,6 +270,11 @@ pub async fn save(
                     problems.push(p.path.clone(), p.message.clone());
                 }
             }
+            let extras = Extras {
+                stored,
+                refused_form: Some(&fields),
+                ..Extras::default()
+            };
             editor(&app, &who, &draft, &problems, extras).await
         }
         Err(other) => Err(other.into()),
@@ -332,9 +326,7 @@ pub async fn duplicate(
             )
             .await
         }
-        Err(OpError::Invalid(problems)) => {
-            show(&app, &who, load_or_404(&app, &slug).await?, &problems).await
-        }
+        Err(OpError::Invalid(problems)) => show(&app, &who, &slug, &problems, None).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -362,7 +354,7 @@ pub async fn delete(
                     users.len()
                 ),
             );
-            show(&app, &who, load_or_404(&app, &slug).await?, &problems).await
+            show(&app, &who, &slug, &problems, None).await
         }
         Err(other) => Err(other.into()),
     }
