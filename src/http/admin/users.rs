@@ -13,7 +13,7 @@ use crate::domain::timestamp;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
 use crate::http::admin::request::{Submitted, Visit};
-use crate::http::admin::session::ManageUsers;
+use crate::http::admin::session::{ManageUsers, SignedIn};
 use crate::operations::users::{PasswordChange, UserChanges};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
@@ -61,10 +61,14 @@ pub struct CreateForm {
     password: String,
 }
 
+/// The new-user page: the form with `form`'s values (never a password) and their `errors`.
+async fn new_page(who: &SignedIn, form: Value, errors: Value) -> Result<Response, AdminError> {
+    let values = context! { form, errors, roles => roles() };
+    page(who, "users/new.html", "/admin/users", values).await
+}
+
 pub async fn new_form(Visit { who, .. }: Visit<ManageUsers>) -> Result<Response, AdminError> {
-    let values =
-        context! { form => context! { role => "editor" }, errors => context! {}, roles => roles() };
-    page(&who, "users/new.html", "/admin/users", values).await
+    new_page(&who, context! { role => "editor" }, context! {}).await
 }
 
 pub async fn create(
@@ -108,12 +112,9 @@ pub async fn create(
         problems.extend(found);
     }
     // The password is not sent back into the page.
-    let values = context! {
-        form => context! { email => form.email, display_name => form.display_name, role => form.role },
-        errors => field_errors(&problems),
-        roles => roles(),
-    };
-    page(&who, "users/new.html", "/admin/users", values).await
+    let sent =
+        context! { email => form.email, display_name => form.display_name, role => form.role };
+    new_page(&who, sent, field_errors(&problems)).await
 }
 
 async fn find(app: &AppState, id: i32) -> Result<user::Model, AdminError> {
@@ -122,13 +123,26 @@ async fn find(app: &AppState, id: i32) -> Result<user::Model, AdminError> {
         .ok_or(AdminError::NotFound)
 }
 
+/// The details form's values as `target` has them now.
+fn stored_details(target: &user::Model) -> Value {
+    context! {
+        display_name => target.display_name.clone(),
+        role => target.role.as_str(),
+        active => target.active,
+    }
+}
+
+/// A user's page: the details form with `form`'s values and their `errors`, and the password
+/// form's `password_errors`.
 async fn edit_page(
-    who: &crate::http::admin::session::SignedIn,
+    who: &SignedIn,
     target: &user::Model,
     form: Value,
     errors: Value,
+    password_errors: Value,
 ) -> Result<Response, AdminError> {
-    let values = context! { target => user_view(target), form, errors, roles => roles(), password_errors => context! {} };
+    let values =
+        context! { target => user_view(target), form, errors, roles => roles(), password_errors };
     page(who, "users/edit.html", "/admin/users", values).await
 }
 
@@ -137,8 +151,14 @@ pub async fn edit_form(
     Path(id): Path<i32>,
 ) -> Result<Response, AdminError> {
     let target = find(&app, id).await?;
-    let form = context! { display_name => target.display_name.clone(), role => target.role.as_str(), active => target.active };
-    edit_page(&who, &target, form, context! {}).await
+    edit_page(
+        &who,
+        &target,
+        stored_details(&target),
+        context! {},
+        context! {},
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -182,7 +202,8 @@ pub async fn update(
         }
         Err(OpError::Invalid(problems)) => {
             let form = context! { display_name => form.display_name, role => form.role, active };
-            edit_page(&who, &target, form, field_errors(&problems)).await
+            let errors = field_errors(&problems);
+            edit_page(&who, &target, form, errors, context! {}).await
         }
         Err(other) => Err(other.into()),
     }
@@ -230,9 +251,8 @@ pub async fn reset_password(
             .await
         }
         Err(OpError::Invalid(problems)) => {
-            let edit = context! { display_name => target.display_name.clone(), role => target.role.as_str(), active => target.active };
-            let values = context! { target => user_view(&target), form => edit, errors => context! {}, roles => roles(), password_errors => field_errors(&problems) };
-            page(&who, "users/edit.html", "/admin/users", values).await
+            let details = stored_details(&target);
+            edit_page(&who, &target, details, context! {}, field_errors(&problems)).await
         }
         Err(other) => Err(other.into()),
     }
