@@ -15,6 +15,9 @@ use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::{StorageError, perspectives};
 
+/// Where the perspectives' page is.
+const PATH: &str = "/admin/perspectives";
+
 pub async fn show(
     app: &AppState,
     who: &SignedIn,
@@ -35,13 +38,7 @@ pub async fn show(
     let perspectives = rows;
     let can_edit = who.can(crate::domain::accounts::Permission::EditContent);
     let values = context! { perspectives, form, errors, in_use, can_edit };
-    page(
-        who,
-        "content/perspectives.html",
-        "/admin/perspectives",
-        values,
-    )
-    .await
+    page(who, "content/perspectives.html", PATH, values).await
 }
 
 pub async fn list(Visit { app, who, .. }: Visit<ReadContent>) -> Result<Response, AdminError> {
@@ -73,11 +70,8 @@ pub async fn create(
     let created = operations::perspectives::create(&app.db, actor, new, app.clock.now()).await;
     match created {
         Ok(()) => {
-            who.done(
-                format!("Perspective \"{label}\" added."),
-                "/admin/perspectives",
-            )
-            .await
+            who.done(format!("Perspective \"{label}\" added."), PATH)
+                .await
         }
         Err(OpError::Invalid(problems)) => {
             show(
@@ -111,7 +105,7 @@ pub async fn relabel(
 ) -> Result<Response, AdminError> {
     let label = form.label.trim();
     match operations::perspectives::relabel(&app.db, actor, &key, label, app.clock.now()).await {
-        Ok(()) => who.done("Label saved.", "/admin/perspectives").await,
+        Ok(()) => who.done("Label saved.", PATH).await,
         Err(OpError::Invalid(problems)) => {
             let message = problems
                 .iter()
@@ -120,7 +114,7 @@ pub async fn relabel(
                 .join("; ");
             who.done(
                 format!("The label of \"{key}\" was not changed: {message}."),
-                "/admin/perspectives",
+                PATH,
             )
             .await
         }
@@ -139,11 +133,8 @@ pub async fn delete(
 ) -> Result<Response, AdminError> {
     match operations::perspectives::delete(&app.db, actor, key.clone(), app.clock.now()).await {
         Ok(()) => {
-            who.done(
-                format!("Perspective \"{key}\" deleted."),
-                "/admin/perspectives",
-            )
-            .await
+            who.done(format!("Perspective \"{key}\" deleted."), PATH)
+                .await
         }
         Err(OpError::InUse(users)) => {
             show(

@@ -25,6 +25,8 @@ use crate::operations::articles::{self, ArticleSave};
 use crate::state::AppState;
 use crate::storage::{article_list, articles as stored_articles};
 
+use super::{as_text, load_or_404};
+
 /// What the button that sent the form asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FormAction {
@@ -207,9 +209,7 @@ pub async fn edit_form(
     Visit { app, who, .. }: Visit<ReadContent>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
-    let mut stored = stored_articles::load(app.db.conn(), &slug)
-        .await?
-        .ok_or(AdminError::NotFound)?;
+    let mut stored = load_or_404(&app, &slug).await?;
     let article = &mut stored.article;
     article.status = effective_status(article.status, article.published_at, app.clock.now());
     let state = EditorState {
@@ -314,10 +314,7 @@ pub(super) async fn conflict(
     slug: &str,
     mine: &Article,
 ) -> Result<Response, AdminError> {
-    let Some(theirs) = stored_articles::load(app.db.conn(), slug).await? else {
-        return Err(AdminError::NotFound);
-    };
-    let as_text = |a: &Article| serde_json::to_string_pretty(a).unwrap_or_default();
+    let theirs = load_or_404(app, slug).await?;
     let values = context! {
         slug,
         current_version => theirs.version,

@@ -14,6 +14,8 @@ use crate::http::api::dto;
 use crate::operations;
 use crate::storage::{StorageError, articles, placements, public_read};
 
+use super::load_or_404;
+
 pub async fn preview(
     Visit { app, who, .. }: Visit<ReadContent>,
     Path(slug): Path<String>,
@@ -56,9 +58,7 @@ pub async fn confirm_delete(
     Visit { app, who, .. }: Visit<EditContent>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
-    let stored = articles::load(app.db.conn(), &slug)
-        .await?
-        .ok_or(AdminError::NotFound)?;
+    let stored = load_or_404(&app, &slug).await?;
     let values =
         context! { slug, title => stored.article.title, status => stored.article.status.as_str() };
     page(

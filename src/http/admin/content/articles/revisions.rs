@@ -14,18 +14,35 @@ use crate::http::admin::render::page;
 use crate::http::admin::request::{Submitted, Visit};
 use crate::http::admin::session::{self, EditContent, ReadContent};
 use crate::operations::{self, OpError};
-use crate::storage::{articles, revisions as stored};
+use crate::state::AppState;
+use crate::storage::articles;
+use crate::storage::revisions::{self as stored, RevisionSummary};
 
 use super::editor::conflict;
+use super::{as_text, load_or_404};
+
+/// The id of the article with this slug, or the 404 page.
+async fn article_id(app: &AppState, slug: &str) -> Result<i32, AdminError> {
+    let row = articles::row_by_slug(app.db.conn(), slug).await?;
+    Ok(row.ok_or(AdminError::NotFound)?.id)
+}
+
+/// Revision `id` of article `article_id` (its summary and content), or the 404 page.
+async fn revision_or_404(
+    app: &AppState,
+    article_id: i32,
+    id: i64,
+) -> Result<(RevisionSummary, Article), AdminError> {
+    stored::find(app.db.conn(), article_id, id)
+        .await?
+        .ok_or(AdminError::NotFound)
+}
 
 pub async fn revisions(
     Visit { app, who, .. }: Visit<ReadContent>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
-    let row = articles::row_by_slug(app.db.conn(), &slug)
-        .await?
-        .ok_or(AdminError::NotFound)?;
-    let list = stored::list(app.db.conn(), row.id).await?;
+    let list = stored::list(app.db.conn(), article_id(&app, &slug).await?).await?;
     let values = context! { slug, revisions => Value::from(minijinja::value::Serde(&list)), keep => app.config.revisions_kept };
     page(&who, "content/revisions.html", "/admin/articles", values).await
 }
@@ -70,20 +87,15 @@ pub async fn revision(
     Visit { app, who, .. }: Visit<ReadContent>,
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<Response, AdminError> {
-    let current = articles::load(app.db.conn(), &slug)
-        .await?
-        .ok_or(AdminError::NotFound)?;
-    let (summary, old) = stored::find(app.db.conn(), current.id, id)
-        .await?
-        .ok_or(AdminError::NotFound)?;
-    let pretty = |a: &Article| serde_json::to_string_pretty(a).unwrap_or_default();
+    let current = load_or_404(&app, &slug).await?;
+    let (summary, old) = revision_or_404(&app, current.id, id).await?;
     let values = context! {
         slug,
         revision => Value::from(minijinja::value::Serde(&summary)),
         current_version => current.version,
         differences => differences(&old, &current.article),
-        old_text => pretty(&old),
-        current_text => pretty(&current.article),
+        old_text => as_text(&old),
+        current_text => as_text(&current.article),
         can_edit => who.can(Permission::EditContent),
     };
     page(&who, "content/revision.html", "/admin/articles", values).await
@@ -116,12 +128,7 @@ pub async fn restore(
                 .await
         }
         Err(OpError::Conflict) => {
-            let row = articles::row_by_slug(app.db.conn(), &slug)
-                .await?
-                .ok_or(AdminError::NotFound)?;
-            let (_, old) = stored::find(app.db.conn(), row.id, id)
-                .await?
-                .ok_or(AdminError::NotFound)?;
+            let (_, old) = revision_or_404(&app, article_id(&app, &slug).await?, id).await?;
             conflict(&app, &who, &slug, &old).await
         }
         Err(OpError::Invalid(problems)) => {
