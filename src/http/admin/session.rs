@@ -2,7 +2,9 @@
 //!
 //! [`SignedIn`] loads the user behind the session and ends sessions that are idle too long, too
 //! old, or belong to a deactivated user, using the application's clock. [`Authorized`] adds a
-//! permission check from [`Role::can`]; handlers take it as an argument, so none can forget it.
+//! permission check from [`Role::can`]; handlers take it inside their one extractor
+//! ([`Visit`](crate::http::admin::request::Visit) or
+//! [`Submitted`](crate::http::admin::request::Submitted)), so none can forget it.
 
 use std::marker::PhantomData;
 
