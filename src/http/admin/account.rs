@@ -1,22 +1,19 @@
 //! Every user's own account: display name and password. Changing the password ends the user's
 //! other sessions.
 
-use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
 use crate::domain::accounts::check_password;
 use crate::domain::problems::Problems;
-use crate::http::admin::client::ClientAddr;
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::login::verify_password;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{self, Authorized, SignedIn, UseDashboard};
+use crate::http::admin::request::{Submitted, Visit};
+use crate::http::admin::session::{SignedIn, UseDashboard};
 use crate::operations::users::PasswordChange;
 use crate::operations::{self, OpError};
-use crate::state::AppState;
 
 async fn account_page(
     who: &SignedIn,
@@ -26,14 +23,10 @@ async fn account_page(
 ) -> Result<Response, AdminError> {
     let values =
         context! { form => context! { display_name => name }, name_errors, password_errors };
-    Ok(page(who, "account.html", "/admin/account", values)
-        .await?
-        .into_response())
+    page(who, "account.html", "/admin/account", values).await
 }
 
-pub async fn show(
-    Authorized { who, .. }: Authorized<UseDashboard>,
-) -> Result<Response, AdminError> {
+pub async fn show(Visit { who, .. }: Visit<UseDashboard>) -> Result<Response, AdminError> {
     let name = who.user.display_name.clone();
     account_page(&who, &name, context! {}, context! {}).await
 }
@@ -45,21 +38,20 @@ pub struct RenameForm {
 }
 
 pub async fn rename(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<UseDashboard>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(form): CsrfForm<RenameForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        form,
+        ..
+    }: Submitted<UseDashboard, RenameForm>,
 ) -> Result<Response, AdminError> {
-    let actor = who.actor(&addr);
     let name = form.display_name.clone();
     let renamed =
         operations::users::rename_self(&app.db, actor, who.user.clone(), name, app.clock.now())
             .await;
     match renamed {
-        Ok(_) => {
-            session::flash(&who.session, "Your name is saved.").await?;
-            Ok(Redirect::to("/admin/account").into_response())
-        }
+        Ok(_) => who.done("Your name is saved.", "/admin/account").await,
         Err(OpError::Invalid(problems)) => {
             let errors = field_errors(&problems);
             account_page(&who, &form.display_name, errors, context! {}).await
@@ -79,10 +71,13 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<UseDashboard>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(form): CsrfForm<PasswordForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        form,
+        ..
+    }: Submitted<UseDashboard, PasswordForm>,
 ) -> Result<Response, AdminError> {
     let mut problems = Problems::new();
     if !verify_password(
@@ -106,17 +101,16 @@ pub async fn change_password(
     };
     operations::users::set_password(
         &app.db,
-        who.actor(&addr),
+        actor,
         who.user.clone(),
         form.new_password,
         change,
         app.clock.now(),
     )
     .await?;
-    session::flash(
-        &who.session,
+    who.done(
         "Your password is changed; your other sessions have ended.",
+        "/admin/account",
     )
-    .await?;
-    Ok(Redirect::to("/admin/account").into_response())
+    .await
 }

@@ -1,15 +1,16 @@
 //! The audit trail: recording (sign-ins, failures, every change made through the admin) and the
 //! admins' page that reads it.
 
-use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::extract::Query;
+use axum::response::Response;
 use minijinja::context;
 use serde::Deserialize;
 
 use crate::domain::timestamp;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::page;
-use crate::http::admin::session::{Authorized, ManageUsers};
+use crate::http::admin::request::Visit;
+use crate::http::admin::session::ManageUsers;
 use crate::state::AppState;
 use crate::storage::accounts::{self, AuditEntry};
 use crate::storage::entities::user;
@@ -53,10 +54,9 @@ pub struct PageQuery {
 const PER_PAGE: u64 = 50;
 
 pub async fn audit_log(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageUsers>,
+    Visit { app, who, .. }: Visit<ManageUsers>,
     Query(query): Query<PageQuery>,
-) -> Result<Html<String>, AdminError> {
+) -> Result<Response, AdminError> {
     let page_number = query.page.unwrap_or(1).max(1);
     let (events, total) = accounts::recent_events(app.db.conn(), page_number, PER_PAGE).await?;
     let events: Vec<_> = events

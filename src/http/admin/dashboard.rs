@@ -1,23 +1,22 @@
 //! The dashboard: content counts, recent changes, and for those who see promos the ones ending
 //! within a week and the ones whose link is broken or redirects.
 
-use axum::extract::State;
-use axum::response::Html;
+use axum::response::Response;
 use minijinja::context;
 
 use crate::domain::accounts::Permission;
 use crate::domain::timestamp;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::page;
-use crate::http::admin::session::{Authorized, UseDashboard};
+use crate::http::admin::request::Visit;
+use crate::http::admin::session::UseDashboard;
 use crate::link_health::LinkVerdict;
 use crate::state::AppState;
 use crate::storage::{accounts, overview, promos};
 
 pub async fn dashboard(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<UseDashboard>,
-) -> Result<Html<String>, AdminError> {
+    Visit { app, who, .. }: Visit<UseDashboard>,
+) -> Result<Response, AdminError> {
     let counts = overview::content_counts(app.db.conn()).await?;
     let recent_articles = overview::recently_changed_articles(app.db.conn(), 8).await?;
     let recent_events = if who.can(Permission::ManageUsers) {

@@ -17,6 +17,7 @@ use crate::http::admin::client::ClientAddr;
 use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, public_page};
+use crate::http::admin::request::Empty;
 use crate::http::admin::session::{self, SignedIn};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
@@ -41,13 +42,12 @@ pub async fn setup_form(
     if accounts::count_users(app.db.conn()).await? > 0 {
         return Err(AdminError::NotFound);
     }
-    Ok(public_page(
+    public_page(
         &session,
         "setup.html",
         context! { form => context! {}, errors => context! {} },
     )
-    .await?
-    .into_response())
+    .await
 }
 
 pub async fn setup(
@@ -74,9 +74,7 @@ pub async fn setup(
             form => context! { email => form.email, display_name => form.display_name },
             errors => field_errors(&problems),
         };
-        return Ok(public_page(&session, "setup.html", values)
-            .await?
-            .into_response());
+        return public_page(&session, "setup.html", values).await;
     }
     let now = app.clock.now();
     let user = match operations::users::set_up_first_admin(&app.db, &addr, new_user, now).await {
@@ -141,13 +139,12 @@ pub async fn login_form(
         return Ok(Redirect::to("/admin/setup").into_response());
     }
     let next = safe_next(query.next.as_deref().unwrap_or("/admin")).to_owned();
-    Ok(public_page(
+    public_page(
         &session,
         "login.html",
         context! { email => "", next, error => () },
     )
-    .await?
-    .into_response())
+    .await
 }
 
 const LOGIN_FAILED: &str = "That email and password do not match an active account.";
@@ -188,13 +185,8 @@ pub async fn login(
         )
         .await;
         let next = safe_next(&form.next).to_owned();
-        let page = public_page(
-            &session,
-            "login.html",
-            context! { email => form.email, next, error => LOGIN_FAILED },
-        )
-        .await?;
-        return Ok(page.into_response());
+        let values = context! { email => form.email, next, error => LOGIN_FAILED };
+        return public_page(&session, "login.html", values).await;
     };
     session::start(&session, &user, now).await?;
     audit::record(&app, Actor::User(&user), "sign_in", "signed in", &addr).await;
@@ -230,9 +222,6 @@ async fn throttled(
     }
     Ok(None)
 }
-
-#[derive(Deserialize)]
-pub struct Empty {}
 
 pub async fn logout(
     State(app): State<AppState>,

@@ -3,7 +3,8 @@
 //! Layers, outermost first: security headers (CSP without inline script, no framing, no-store),
 //! a request body limit, tower-http's `Origin`/`Sec-Fetch-Site` check, then the database-backed
 //! session. Each handler states its required permission in its argument types
-//! ([`session::Authorized`]) and checks the per-session CSRF token through [`csrf::CsrfForm`].
+//! ([`request::Visit`] for pages, [`request::Submitted`] for forms, both built on
+//! [`session::Authorized`]); forms check the per-session CSRF token through [`csrf::CsrfForm`].
 
 pub mod account;
 pub mod assets;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod login;
 pub mod promos;
 pub mod render;
+pub mod request;
 pub mod routes;
 pub mod session;
 pub mod settings;

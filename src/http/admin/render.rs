@@ -1,7 +1,7 @@
 //! Rendering admin pages: the shared layout context (who is signed in, navigation by role, the
 //! CSRF token, the one-time flash message, asset URLs) plus each page's own values.
 
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Response};
 use minijinja::{Value, context};
 use tower_sessions::Session;
 
@@ -39,7 +39,7 @@ pub async fn page(
     template: &str,
     current: &str,
     values: Value,
-) -> Result<Html<String>, AdminError> {
+) -> Result<Response, AdminError> {
     let nav: Vec<Value> = NAV
         .iter()
         .filter(|(_, _, permission)| who.can(*permission))
@@ -58,9 +58,7 @@ pub async fn page(
         css => trusted(assets::css_path()),
         js => trusted(assets::js_path()),
     };
-    Ok(Html(
-        TEMPLATES.render(template, context! { ..values, ..common })?,
-    ))
+    render(template, context! { ..values, ..common })
 }
 
 /// A page for someone not signed in (sign-in, first-run setup).
@@ -68,16 +66,19 @@ pub async fn public_page(
     session: &Session,
     template: &str,
     values: Value,
-) -> Result<Html<String>, AdminError> {
+) -> Result<Response, AdminError> {
     let common = context! {
         csrf_token => csrf::token(session).await?,
         flash => take_flash(session).await?,
         css => trusted(assets::css_path()),
         js => trusted(assets::js_path()),
     };
-    Ok(Html(
-        TEMPLATES.render(template, context! { ..values, ..common })?,
-    ))
+    render(template, context! { ..values, ..common })
+}
+
+/// The template with the page's and the layout's values, as an HTML response.
+fn render(template: &str, values: Value) -> Result<Response, AdminError> {
+    Ok(Html(TEMPLATES.render(template, values)?).into_response())
 }
 
 /// Field name → message, for inline errors next to form fields.

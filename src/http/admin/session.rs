@@ -2,12 +2,15 @@
 //!
 //! [`SignedIn`] loads the user behind the session and ends sessions that are idle too long, too
 //! old, or belong to a deactivated user, using the application's clock. [`Authorized`] adds a
-//! permission check from [`Role::can`]; handlers take it as an argument, so none can forget it.
+//! permission check from [`Role::can`]; handlers take it inside their one extractor
+//! ([`Visit`](crate::http::admin::request::Visit) or
+//! [`Submitted`](crate::http::admin::request::Submitted)), so none can forget it.
 
 use std::marker::PhantomData;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::DateTime;
 use tower_sessions::Session;
 
@@ -67,6 +70,13 @@ impl SignedIn {
             name: self.user.email.clone(),
             address: address.to_owned(),
         }
+    }
+
+    /// How a form that did its work ends: `message` shows once on the next page, and the
+    /// browser is sent to `to` (303 See Other).
+    pub async fn done(&self, message: impl Into<String>, to: &str) -> Result<Response, AdminError> {
+        flash(&self.session, message).await?;
+        Ok(Redirect::to(to).into_response())
     }
 }
 

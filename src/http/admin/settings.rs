@@ -1,51 +1,43 @@
 //! Installation-wide settings for admins: the disclosure new affiliate promos start with.
 
-use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::context;
 
 use crate::domain::content::SHORT_TEXT_MAX;
 use crate::domain::problems::Problems;
 use crate::domain::rules;
 use crate::http::admin::audit::{self, Actor};
-use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::form::Fields;
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::promos::editor::default_disclosure;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{self, Authorized, ManageSettings};
-use crate::state::AppState;
+use crate::http::admin::request::{Submitted, Visit};
+use crate::http::admin::session::ManageSettings;
 use crate::storage::settings;
 
-pub async fn show(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageSettings>,
-) -> Result<Response, AdminError> {
+pub async fn show(Visit { app, who, .. }: Visit<ManageSettings>) -> Result<Response, AdminError> {
     let values = context! {
         default_disclosure => default_disclosure(&app).await?,
         errors => field_errors(&Problems::new()),
     };
-    Ok(page(&who, "settings.html", "/admin/settings", values)
-        .await?
-        .into_response())
+    page(&who, "settings.html", "/admin/settings", values).await
 }
 
 pub async fn save(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageSettings>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    Submitted {
+        app,
+        who,
+        actor,
+        form: fields,
+        ..
+    }: Submitted<ManageSettings, Fields>,
 ) -> Result<Response, AdminError> {
-    let fields = Fields(fields);
     let text = fields.get("default_disclosure").trim().to_owned();
     let mut problems = Problems::new();
     rules::check_required(&mut problems, "default_disclosure", &text, SHORT_TEXT_MAX);
     if !problems.is_empty() {
         let values = context! { default_disclosure => text, errors => field_errors(&problems) };
-        return Ok(page(&who, "settings.html", "/admin/settings", values)
-            .await?
-            .into_response());
+        return page(&who, "settings.html", "/admin/settings", values).await;
     }
     settings::set_default_disclosure(app.db.conn(), &text).await?;
     audit::record(
@@ -53,9 +45,8 @@ pub async fn save(
         Actor::User(&who.user),
         "settings_updated",
         "default_disclosure",
-        &addr,
+        &actor.address,
     )
     .await;
-    session::flash(&who.session, "Settings saved.").await?;
-    Ok(Redirect::to("/admin/settings").into_response())
+    who.done("Settings saved.", "/admin/settings").await
 }

@@ -2,19 +2,18 @@
 //! Deactivating a user or resetting their password ends their sessions at once; the last
 //! active admin cannot be demoted or deactivated.
 
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::Path;
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
 use crate::domain::accounts::{NewUser, Role};
 use crate::domain::problems::Problems;
 use crate::domain::timestamp;
-use crate::http::admin::client::ClientAddr;
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{self, Authorized, ManageUsers};
+use crate::http::admin::request::{Submitted, Visit};
+use crate::http::admin::session::{ManageUsers, SignedIn};
 use crate::operations::users::{PasswordChange, UserChanges};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
@@ -41,20 +40,13 @@ fn user_view(u: &user::Model) -> Value {
     }
 }
 
-pub async fn list(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageUsers>,
-) -> Result<Response, AdminError> {
+pub async fn list(Visit { app, who, .. }: Visit<ManageUsers>) -> Result<Response, AdminError> {
     let users: Vec<Value> = accounts::list_users(app.db.conn())
         .await?
         .iter()
         .map(user_view)
         .collect();
-    Ok(
-        page(&who, "users/list.html", "/admin/users", context! { users })
-            .await?
-            .into_response(),
-    )
+    page(&who, "users/list.html", "/admin/users", context! { users }).await
 }
 
 #[derive(Deserialize, Default)]
@@ -69,21 +61,24 @@ pub struct CreateForm {
     password: String,
 }
 
-pub async fn new_form(
-    Authorized { who, .. }: Authorized<ManageUsers>,
-) -> Result<Response, AdminError> {
-    let values =
-        context! { form => context! { role => "editor" }, errors => context! {}, roles => roles() };
-    Ok(page(&who, "users/new.html", "/admin/users", values)
-        .await?
-        .into_response())
+/// The new-user page: the form with `form`'s values (never a password) and their `errors`.
+async fn new_page(who: &SignedIn, form: Value, errors: Value) -> Result<Response, AdminError> {
+    let values = context! { form, errors, roles => roles() };
+    page(who, "users/new.html", "/admin/users", values).await
+}
+
+pub async fn new_form(Visit { who, .. }: Visit<ManageUsers>) -> Result<Response, AdminError> {
+    new_page(&who, context! { role => "editor" }, context! {}).await
 }
 
 pub async fn create(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageUsers>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(form): CsrfForm<CreateForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        form,
+        ..
+    }: Submitted<ManageUsers, CreateForm>,
 ) -> Result<Response, AdminError> {
     let mut problems = Problems::new();
     let role = Role::parse(&form.role);
@@ -97,19 +92,18 @@ pub async fn create(
         password: form.password.clone(),
     };
     if problems.is_empty() {
-        let actor = who.actor(&addr);
         match operations::users::create(&app.db, actor, new_user.clone(), app.clock.now()).await {
             Ok(created) => {
-                session::flash(
-                    &who.session,
-                    format!(
-                        "{} can now sign in as {}.",
-                        created.email,
-                        new_user.role.label()
-                    ),
-                )
-                .await?;
-                return Ok(Redirect::to("/admin/users").into_response());
+                return who
+                    .done(
+                        format!(
+                            "{} can now sign in as {}.",
+                            created.email,
+                            new_user.role.label()
+                        ),
+                        "/admin/users",
+                    )
+                    .await;
             }
             Err(OpError::Invalid(found)) => problems.extend(found),
             Err(other) => return Err(other.into()),
@@ -118,14 +112,9 @@ pub async fn create(
         problems.extend(found);
     }
     // The password is not sent back into the page.
-    let values = context! {
-        form => context! { email => form.email, display_name => form.display_name, role => form.role },
-        errors => field_errors(&problems),
-        roles => roles(),
-    };
-    Ok(page(&who, "users/new.html", "/admin/users", values)
-        .await?
-        .into_response())
+    let sent =
+        context! { email => form.email, display_name => form.display_name, role => form.role };
+    new_page(&who, sent, field_errors(&problems)).await
 }
 
 async fn find(app: &AppState, id: i32) -> Result<user::Model, AdminError> {
@@ -134,26 +123,42 @@ async fn find(app: &AppState, id: i32) -> Result<user::Model, AdminError> {
         .ok_or(AdminError::NotFound)
 }
 
+/// The details form's values as `target` has them now.
+fn stored_details(target: &user::Model) -> Value {
+    context! {
+        display_name => target.display_name.clone(),
+        role => target.role.as_str(),
+        active => target.active,
+    }
+}
+
+/// A user's page: the details form with `form`'s values and their `errors`, and the password
+/// form's `password_errors`.
 async fn edit_page(
-    who: &crate::http::admin::session::SignedIn,
+    who: &SignedIn,
     target: &user::Model,
     form: Value,
     errors: Value,
+    password_errors: Value,
 ) -> Result<Response, AdminError> {
-    let values = context! { target => user_view(target), form, errors, roles => roles(), password_errors => context! {} };
-    Ok(page(who, "users/edit.html", "/admin/users", values)
-        .await?
-        .into_response())
+    let values =
+        context! { target => user_view(target), form, errors, roles => roles(), password_errors };
+    page(who, "users/edit.html", "/admin/users", values).await
 }
 
 pub async fn edit_form(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageUsers>,
+    Visit { app, who, .. }: Visit<ManageUsers>,
     Path(id): Path<i32>,
 ) -> Result<Response, AdminError> {
     let target = find(&app, id).await?;
-    let form = context! { display_name => target.display_name.clone(), role => target.role.as_str(), active => target.active };
-    edit_page(&who, &target, form, context! {}).await
+    edit_page(
+        &who,
+        &target,
+        stored_details(&target),
+        context! {},
+        context! {},
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -168,11 +173,14 @@ pub struct UpdateForm {
 }
 
 pub async fn update(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageUsers>,
-    ClientAddr(addr): ClientAddr,
-    Path(id): Path<i32>,
-    CsrfForm(form): CsrfForm<UpdateForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(id),
+        form,
+        ..
+    }: Submitted<ManageUsers, UpdateForm, Path<i32>>,
 ) -> Result<Response, AdminError> {
     let target = find(&app, id).await?;
     let active = form.active.is_some();
@@ -183,19 +191,19 @@ pub async fn update(
                 role,
                 active,
             };
-            let actor = who.actor(&addr);
             operations::users::update(&app.db, actor, target.id, changes, app.clock.now()).await
         }
         None => Err(OpError::invalid("role", "choose one of the roles")),
     };
     match outcome {
         Ok(updated) => {
-            session::flash(&who.session, format!("Saved {}.", updated.email)).await?;
-            Ok(Redirect::to("/admin/users").into_response())
+            who.done(format!("Saved {}.", updated.email), "/admin/users")
+                .await
         }
         Err(OpError::Invalid(problems)) => {
             let form = context! { display_name => form.display_name, role => form.role, active };
-            edit_page(&who, &target, form, field_errors(&problems)).await
+            let errors = field_errors(&problems);
+            edit_page(&who, &target, form, errors, context! {}).await
         }
         Err(other) => Err(other.into()),
     }
@@ -208,17 +216,19 @@ pub struct ResetForm {
 }
 
 pub async fn reset_password(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManageUsers>,
-    ClientAddr(addr): ClientAddr,
-    Path(id): Path<i32>,
-    CsrfForm(form): CsrfForm<ResetForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(id),
+        form,
+        ..
+    }: Submitted<ManageUsers, ResetForm, Path<i32>>,
 ) -> Result<Response, AdminError> {
     let target = find(&app, id).await?;
     let keep = (target.id == who.user.id)
         .then(|| who.session.id())
         .flatten();
-    let actor = who.actor(&addr);
     let change = PasswordChange::Reset { keep_session: keep };
     let outcome = operations::users::set_password(
         &app.db,
@@ -231,22 +241,18 @@ pub async fn reset_password(
     .await;
     match outcome {
         Ok(updated) => {
-            session::flash(
-                &who.session,
+            who.done(
                 format!(
                     "New password set for {}; their other sessions have ended.",
                     updated.email
                 ),
+                &format!("/admin/users/{}", updated.id),
             )
-            .await?;
-            Ok(Redirect::to(&format!("/admin/users/{}", updated.id)).into_response())
+            .await
         }
         Err(OpError::Invalid(problems)) => {
-            let edit = context! { display_name => target.display_name.clone(), role => target.role.as_str(), active => target.active };
-            let values = context! { target => user_view(&target), form => edit, errors => context! {}, roles => roles(), password_errors => field_errors(&problems) };
-            Ok(page(&who, "users/edit.html", "/admin/users", values)
-                .await?
-                .into_response())
+            let details = stored_details(&target);
+            edit_page(&who, &target, details, context! {}, field_errors(&problems)).await
         }
         Err(other) => Err(other.into()),
     }

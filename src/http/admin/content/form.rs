@@ -6,6 +6,7 @@
 //! `action=save` writes.
 
 use chrono::{NaiveDateTime, TimeZone, Utc};
+use serde::Deserialize;
 
 use crate::domain::timestamp::Timestamp;
 
@@ -42,6 +43,8 @@ pub fn optional_datetime(
 }
 
 /// The fields of a URL-encoded form, in the order sent.
+#[derive(Deserialize)]
+#[serde(transparent)]
 pub struct Fields(pub Vec<(String, String)>);
 
 impl Fields {

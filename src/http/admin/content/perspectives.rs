@@ -1,20 +1,22 @@
 //! Perspectives: list, add, rename the label; a key in use cannot be deleted.
 
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::Path;
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
 use crate::domain::content::Perspective;
-use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::usage;
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{self, Authorized, EditContent, ReadContent, SignedIn};
+use crate::http::admin::request::{Empty, Submitted, Visit};
+use crate::http::admin::session::{EditContent, ReadContent, SignedIn};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::{StorageError, perspectives};
+
+/// Where the perspectives' page is.
+const PATH: &str = "/admin/perspectives";
 
 pub async fn show(
     app: &AppState,
@@ -36,20 +38,10 @@ pub async fn show(
     let perspectives = rows;
     let can_edit = who.can(crate::domain::accounts::Permission::EditContent);
     let values = context! { perspectives, form, errors, in_use, can_edit };
-    Ok(page(
-        who,
-        "content/perspectives.html",
-        "/admin/perspectives",
-        values,
-    )
-    .await?
-    .into_response())
+    page(who, "content/perspectives.html", PATH, values).await
 }
 
-pub async fn list(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
-) -> Result<Response, AdminError> {
+pub async fn list(Visit { app, who, .. }: Visit<ReadContent>) -> Result<Response, AdminError> {
     show(&app, &who, context! {}, context! {}, Value::from(())).await
 }
 
@@ -62,22 +54,24 @@ pub struct PerspectiveForm {
 }
 
 pub async fn create(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(form): CsrfForm<PerspectiveForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        form,
+        ..
+    }: Submitted<EditContent, PerspectiveForm>,
 ) -> Result<Response, AdminError> {
     let new = Perspective {
         key: form.key.trim().to_owned(),
         label: form.label.trim().to_owned(),
     };
     let label = new.label.clone();
-    let created =
-        operations::perspectives::create(&app.db, who.actor(&addr), new, app.clock.now()).await;
+    let created = operations::perspectives::create(&app.db, actor, new, app.clock.now()).await;
     match created {
         Ok(()) => {
-            session::flash(&who.session, format!("Perspective \"{label}\" added.")).await?;
-            Ok(Redirect::to("/admin/perspectives").into_response())
+            who.done(format!("Perspective \"{label}\" added."), PATH)
+                .await
         }
         Err(OpError::Invalid(problems)) => {
             show(
@@ -100,52 +94,47 @@ pub struct LabelForm {
 }
 
 pub async fn relabel(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    Path(key): Path<String>,
-    CsrfForm(form): CsrfForm<LabelForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(key),
+        form,
+        ..
+    }: Submitted<EditContent, LabelForm, Path<String>>,
 ) -> Result<Response, AdminError> {
-    let actor = who.actor(&addr);
     let label = form.label.trim();
     match operations::perspectives::relabel(&app.db, actor, &key, label, app.clock.now()).await {
-        Ok(()) => {
-            session::flash(&who.session, "Label saved.").await?;
-            Ok(Redirect::to("/admin/perspectives").into_response())
-        }
+        Ok(()) => who.done("Label saved.", PATH).await,
         Err(OpError::Invalid(problems)) => {
             let message = problems
                 .iter()
                 .map(|p| p.message.clone())
                 .collect::<Vec<_>>()
                 .join("; ");
-            session::flash(
-                &who.session,
+            who.done(
                 format!("The label of \"{key}\" was not changed: {message}."),
+                PATH,
             )
-            .await?;
-            Ok(Redirect::to("/admin/perspectives").into_response())
+            .await
         }
         Err(other) => Err(other.into()),
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct Empty {}
-
 pub async fn delete(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    Path(key): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(key),
+        ..
+    }: Submitted<EditContent, Empty, Path<String>>,
 ) -> Result<Response, AdminError> {
-    match operations::perspectives::delete(&app.db, who.actor(&addr), key.clone(), app.clock.now())
-        .await
-    {
+    match operations::perspectives::delete(&app.db, actor, key.clone(), app.clock.now()).await {
         Ok(()) => {
-            session::flash(&who.session, format!("Perspective \"{key}\" deleted.")).await?;
-            Ok(Redirect::to("/admin/perspectives").into_response())
+            who.done(format!("Perspective \"{key}\" deleted."), PATH)
+                .await
         }
         Err(OpError::InUse(users)) => {
             show(

@@ -5,20 +5,19 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::Path;
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Serialize;
 
 use crate::domain::accounts::Permission;
 use crate::domain::problems::Problems;
-use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::form::{Action, Fields};
 use crate::http::admin::content::{perspective_choices, usage};
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{self, Authorized, EditContent, ReadContent, SignedIn};
+use crate::http::admin::request::{Empty, Submitted, Visit};
+use crate::http::admin::session::{EditContent, ReadContent, SignedIn};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::library::{self, StoredPiece};
@@ -53,8 +52,7 @@ async fn load<P: ReusablePiece>(app: &AppState, slug: &str) -> Result<(i32, P), 
 }
 
 pub async fn list<P: ReusablePiece>(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
+    Visit { app, who, .. }: Visit<ReadContent>,
 ) -> Result<Response, AdminError> {
     let lists: Vec<Value> = library::overview::<P, _>(app.db.conn())
         .await
@@ -63,14 +61,13 @@ pub async fn list<P: ReusablePiece>(
         .map(|(slug, title, used)| context! { slug, title, used })
         .collect();
     let can_edit = who.can(Permission::EditContent);
-    Ok(page(
+    page(
         &who,
         P::LIST_TEMPLATE,
         P::PATH,
         context! { lists, can_edit },
     )
-    .await?
-    .into_response())
+    .await
 }
 
 async fn editor<P: ReusablePiece>(
@@ -105,19 +102,17 @@ async fn editor<P: ReusablePiece>(
         P::DRAFT,
         Value::from(minijinja::value::Serde(draft)),
     )]));
-    Ok(page(
+    page(
         who,
         P::EDIT_TEMPLATE,
         P::PATH,
         context! { ..draft, ..values },
     )
-    .await?
-    .into_response())
+    .await
 }
 
 pub async fn new_form<P: ReusablePiece>(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
+    Visit { app, who, .. }: Visit<EditContent>,
 ) -> Result<Response, AdminError> {
     let first = perspective_choices(&app)
         .await?
@@ -129,40 +124,26 @@ pub async fn new_form<P: ReusablePiece>(
 }
 
 pub async fn edit_form<P: ReusablePiece>(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
+    Visit { app, who, .. }: Visit<ReadContent>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
     let (_, piece) = load::<P>(&app, &slug).await?;
     editor(&app, &who, Some(&slug), &piece, &Problems::new(), false).await
 }
 
-pub async fn create<P: ReusablePiece>(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+/// Saves the new-piece form (`{PATH}/new`) or a piece's form (at the slug it was opened with), or
+/// applies the button that arranges its rows.
+pub async fn save<P: ReusablePiece>(
+    Submitted {
+        app,
+        who,
+        actor,
+        path,
+        form: fields,
+        ..
+    }: Submitted<EditContent, Fields, Option<Path<String>>>,
 ) -> Result<Response, AdminError> {
-    submit::<P>(app, who, addr, None, Fields(fields)).await
-}
-
-pub async fn update<P: ReusablePiece>(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, AdminError> {
-    submit::<P>(app, who, addr, Some(slug), Fields(fields)).await
-}
-
-async fn submit<P: ReusablePiece>(
-    app: AppState,
-    who: SignedIn,
-    addr: String,
-    original: Option<String>,
-    fields: Fields,
-) -> Result<Response, AdminError> {
+    let original = path.map(|Path(slug)| slug);
     let mut draft = P::from_fields(&fields);
     let action = fields.action();
     let changed = if action == Action::Add {
@@ -175,7 +156,6 @@ async fn submit<P: ReusablePiece>(
         let none = Problems::new();
         return editor(&app, &who, original.as_deref(), &draft, &none, true).await;
     }
-    let actor = who.actor(&addr);
     let saved = operations::pieces::save(
         &app.db,
         actor,
@@ -186,8 +166,11 @@ async fn submit<P: ReusablePiece>(
     .await;
     match saved {
         Ok(()) => {
-            session::flash(&who.session, format!("Saved \"{}\".", draft.title())).await?;
-            Ok(Redirect::to(&format!("{}/{}", P::PATH, draft.slug())).into_response())
+            who.done(
+                format!("Saved \"{}\".", draft.title()),
+                &format!("{}/{}", P::PATH, draft.slug()),
+            )
+            .await
         }
         Err(OpError::Invalid(problems)) => {
             editor(&app, &who, original.as_deref(), &draft, &problems, true).await
@@ -196,22 +179,19 @@ async fn submit<P: ReusablePiece>(
     }
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct Empty {}
-
 pub async fn delete<P: ReusablePiece>(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(slug),
+        ..
+    }: Submitted<EditContent, Empty, Path<String>>,
 ) -> Result<Response, AdminError> {
-    match operations::pieces::delete::<P>(&app.db, who.actor(&addr), slug.clone(), app.clock.now())
-        .await
-    {
+    match operations::pieces::delete::<P>(&app.db, actor, slug.clone(), app.clock.now()).await {
         Ok(()) => {
-            session::flash(&who.session, format!("{} \"{slug}\" deleted.", P::LABEL)).await?;
-            Ok(Redirect::to(P::PATH).into_response())
+            who.done(format!("{} \"{slug}\" deleted.", P::LABEL), P::PATH)
+                .await
         }
         Err(OpError::InUse(users)) => {
             let (_, piece) = load::<P>(&app, &slug).await?;

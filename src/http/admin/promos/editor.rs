@@ -2,8 +2,8 @@
 //! readers see it, plus pause/resume, duplicate, delete (only when no article shows it) and
 //! "check the link now". The page also lists the promo's placements and where articles use it.
 
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::Path;
+use axum::response::Response;
 use minijinja::{Value, context};
 
 use crate::domain::accounts::Permission;
@@ -13,13 +13,12 @@ use crate::domain::promotions::{
     DEFAULT_DISCLOSURE, PromoStatus, needs_disclosure, promo_link_rel, tracked_url,
 };
 use crate::domain::timestamp;
-use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::form::{Fields, format_datetime, optional_datetime};
 use crate::http::admin::content::usage;
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{self, Authorized, ManagePromos, ReadPromos, SignedIn};
+use crate::http::admin::request::{Empty, Submitted, Visit};
+use crate::http::admin::session::{ManagePromos, ReadPromos, SignedIn};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::promos::StoredPromo;
@@ -58,17 +57,16 @@ fn draft_from(fields: &Fields, paused: bool) -> (Promo, Problems) {
     (promo, problems)
 }
 
-/// What the editor page shows besides the form.
-struct Extras {
+/// What the editor page shows besides the draft.
+#[derive(Default)]
+struct Extras<'a> {
     /// The promo as stored, when the form edits one (not for a new promo).
     stored: Option<StoredPromo>,
-    unsaved: bool,
-    kind_raw: Option<String>,
-    starts_raw: Option<String>,
-    ends_raw: Option<String>,
+    /// The promo form as sent, when saving it was refused: the page says it is unsaved and shows
+    /// the kind and the dates as typed (they may not have been readable).
+    refused_form: Option<&'a Fields>,
     /// The placement form as sent, with its problems, when it was refused.
-    placement_draft: Option<Value>,
-    placement_errors: Problems,
+    refused_placement: Option<(&'a Fields, &'a Problems)>,
 }
 
 async fn editor(
@@ -76,9 +74,19 @@ async fn editor(
     who: &SignedIn,
     draft: &Promo,
     errors: &Problems,
-    extras: Extras,
+    extras: Extras<'_>,
 ) -> Result<Response, AdminError> {
     let now = app.clock.now();
+    let as_typed = |name: &str, shown: String| {
+        extras
+            .refused_form
+            .map_or(shown, |fields| fields.get(name).to_owned())
+    };
+    let no_problems = Problems::new();
+    let (placement_draft, placement_errors) = match extras.refused_placement {
+        Some((fields, problems)) => (Some(placement_view(fields)), problems),
+        None => (None, &no_problems),
+    };
     let (used_by, placed, original, link) = match extras.stored {
         Some(stored) => (
             promos::users(app.db.conn(), stored.id).await?,
@@ -107,9 +115,9 @@ async fn editor(
     let values = context! {
         original,
         promo => Value::from(minijinja::value::Serde(draft)),
-        kind => extras.kind_raw.unwrap_or_else(|| draft.kind.as_str().to_owned()),
-        starts_at => extras.starts_raw.unwrap_or_else(|| format_datetime(draft.starts_at)),
-        ends_at => extras.ends_raw.unwrap_or_else(|| format_datetime(draft.ends_at)),
+        kind => as_typed("kind", draft.kind.as_str().to_owned()),
+        starts_at => as_typed("starts_at", format_datetime(draft.starts_at)),
+        ends_at => as_typed("ends_at", format_datetime(draft.ends_at)),
         status => status.as_str(),
         rel => promo_link_rel(draft.kind),
         tracked_url => tracked_url(&app.config.public_url, &draft.slug),
@@ -130,14 +138,12 @@ async fn editor(
             checked_at => timestamp::format(&l.checked_at),
         }),
         default_disclosure => default_disclosure(app).await?,
-        placement_draft => extras.placement_draft,
-        placement_errors => field_errors(&extras.placement_errors),
-        unsaved => extras.unsaved,
+        placement_draft,
+        placement_errors => field_errors(placement_errors),
+        unsaved => extras.refused_form.is_some(),
         can_edit => who.can(Permission::ManagePromos),
     };
-    Ok(page(who, "promos/edit.html", "/admin/promos", values)
-        .await?
-        .into_response())
+    page(who, "promos/edit.html", "/admin/promos", values).await
 }
 
 /// The stored promo with this slug, or the 404 page.
@@ -147,27 +153,23 @@ async fn load_or_404(app: &AppState, slug: &str) -> Result<StoredPromo, AdminErr
         .ok_or(AdminError::NotFound)
 }
 
-/// The page of a stored promo as it is, with `errors` (of an action, not of the form).
-pub async fn show(
+/// The page of the stored promo with this slug as it is, with `errors` of an action (not of the
+/// form), and the placement form when it was refused.
+async fn show(
     app: &AppState,
     who: &SignedIn,
-    stored: StoredPromo,
+    slug: &str,
     errors: &Problems,
+    refused_placement: Option<(&Fields, &Problems)>,
 ) -> Result<Response, AdminError> {
+    let stored = load_or_404(app, slug).await?;
     let draft = stored.promo.clone();
-    editor(app, who, &draft, errors, fresh(Some(stored))).await
-}
-
-fn fresh(stored: Option<StoredPromo>) -> Extras {
-    Extras {
-        stored,
-        unsaved: false,
-        kind_raw: None,
-        starts_raw: None,
-        ends_raw: None,
-        placement_draft: None,
-        placement_errors: Problems::new(),
-    }
+    let extras = Extras {
+        stored: Some(stored),
+        refused_placement,
+        ..Extras::default()
+    };
+    editor(app, who, &draft, errors, extras).await
 }
 
 /// The promo page again, with the refused placement form kept and its problems beside it.
@@ -178,26 +180,22 @@ pub async fn show_with_placement_problems(
     fields: &Fields,
     problems: &Problems,
 ) -> Result<Response, AdminError> {
-    let stored = load_or_404(app, slug).await?;
-    let draft = stored.promo.clone();
-    let extras = Extras {
-        placement_draft: Some(context! {
-            slot => fields.get("slot"),
-            tag => fields.get("tag"),
-            priority => fields.get("priority"),
-            starts_at => fields.get("starts_at"),
-            ends_at => fields.get("ends_at"),
-        }),
-        placement_errors: problems.clone(),
-        ..fresh(Some(stored))
-    };
-    editor(app, who, &draft, &Problems::new(), extras).await
+    let none = Problems::new();
+    show(app, who, slug, &none, Some((fields, problems))).await
 }
 
-pub async fn new_form(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-) -> Result<Response, AdminError> {
+/// The placement form as sent, for the page that shows why it was refused.
+fn placement_view(fields: &Fields) -> Value {
+    context! {
+        slot => fields.get("slot"),
+        tag => fields.get("tag"),
+        priority => fields.get("priority"),
+        starts_at => fields.get("starts_at"),
+        ends_at => fields.get("ends_at"),
+    }
+}
+
+pub async fn new_form(Visit { app, who, .. }: Visit<ManagePromos>) -> Result<Response, AdminError> {
     let draft = Promo {
         slug: String::new(),
         kind: PromoKind::Affiliate,
@@ -212,49 +210,29 @@ pub async fn new_form(
         ends_at: None,
         paused: false,
     };
-    editor(&app, &who, &draft, &Problems::new(), fresh(None)).await
+    editor(&app, &who, &draft, &Problems::new(), Extras::default()).await
 }
 
 pub async fn edit_form(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadPromos>,
+    Visit { app, who, .. }: Visit<ReadPromos>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
-    show(
-        &app,
-        &who,
-        load_or_404(&app, &slug).await?,
-        &Problems::new(),
-    )
-    .await
+    show(&app, &who, &slug, &Problems::new(), None).await
 }
 
-pub async fn create(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+/// Saves the new-promo form (`/admin/promos/new`) or a promo's form (at the slug it was opened
+/// with).
+pub async fn save(
+    Submitted {
+        app,
+        who,
+        actor,
+        path,
+        form: fields,
+        ..
+    }: Submitted<ManagePromos, Fields, Option<Path<String>>>,
 ) -> Result<Response, AdminError> {
-    submit(app, who, addr, None, Fields(fields)).await
-}
-
-pub async fn update(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, AdminError> {
-    submit(app, who, addr, Some(slug), Fields(fields)).await
-}
-
-async fn submit(
-    app: AppState,
-    who: SignedIn,
-    addr: String,
-    original: Option<String>,
-    fields: Fields,
-) -> Result<Response, AdminError> {
+    let original = path.map(|Path(slug)| slug);
     let stored = match original.as_deref() {
         Some(slug) => Some(load_or_404(&app, slug).await?),
         None => None,
@@ -262,17 +240,7 @@ async fn submit(
     // Pausing has buttons of its own; the form keeps what is stored.
     let paused = stored.as_ref().is_some_and(|s| s.promo.paused);
     let (draft, mut problems) = draft_from(&fields, paused);
-    let extras = Extras {
-        stored,
-        unsaved: true,
-        kind_raw: Some(fields.get("kind").to_owned()),
-        starts_raw: Some(fields.get("starts_at").to_owned()),
-        ends_raw: Some(fields.get("ends_at").to_owned()),
-        placement_draft: None,
-        placement_errors: Problems::new(),
-    };
     let outcome = if problems.is_empty() {
-        let actor = who.actor(&addr);
         operations::promos::save(
             &app.db,
             actor,
@@ -289,8 +257,11 @@ async fn submit(
     };
     match outcome {
         Ok(()) => {
-            session::flash(&who.session, format!("Saved \"{}\".", draft.title)).await?;
-            Ok(Redirect::to(&format!("/admin/promos/{}", draft.slug)).into_response())
+            who.done(
+                format!("Saved \"{}\".", draft.title),
+                &format!("/admin/promos/{}", draft.slug),
+            )
+            .await
         }
         Err(OpError::Invalid(more)) => {
             // Field problems from reading the form come first, then the domain's.
@@ -299,90 +270,80 @@ async fn submit(
                     problems.push(p.path.clone(), p.message.clone());
                 }
             }
+            let extras = Extras {
+                stored,
+                refused_form: Some(&fields),
+                ..Extras::default()
+            };
             editor(&app, &who, &draft, &problems, extras).await
         }
         Err(other) => Err(other.into()),
     }
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct Empty {}
+/// A button on a promo's page: a form with nothing but the token, at the promo's slug.
+pub type PromoButton = Submitted<ManagePromos, Empty, Path<String>>;
 
-async fn set_paused(
-    app: AppState,
-    who: SignedIn,
-    addr: String,
-    slug: String,
-    paused: bool,
-) -> Result<Response, AdminError> {
-    let actor = who.actor(&addr);
+async fn set_paused(button: PromoButton, paused: bool) -> Result<Response, AdminError> {
+    let Submitted {
+        app,
+        who,
+        actor,
+        path: Path(slug),
+        ..
+    } = button;
     operations::promos::set_paused(&app.db, actor, slug.clone(), paused, app.clock.now()).await?;
     let message = if paused {
         "Paused: readers no longer see it."
     } else {
         "Resumed: readers see it again while it runs."
     };
-    session::flash(&who.session, message).await?;
-    Ok(Redirect::to(&format!("/admin/promos/{slug}")).into_response())
+    who.done(message, &format!("/admin/promos/{slug}")).await
 }
 
-pub async fn pause(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AdminError> {
-    set_paused(app, who, addr, slug, true).await
+pub async fn pause(button: PromoButton) -> Result<Response, AdminError> {
+    set_paused(button, true).await
 }
 
-pub async fn resume(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AdminError> {
-    set_paused(app, who, addr, slug, false).await
+pub async fn resume(button: PromoButton) -> Result<Response, AdminError> {
+    set_paused(button, false).await
 }
 
 pub async fn duplicate(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(slug),
+        ..
+    }: PromoButton,
 ) -> Result<Response, AdminError> {
-    match operations::promos::duplicate(&app.db, who.actor(&addr), slug.clone(), app.clock.now())
-        .await
-    {
+    match operations::promos::duplicate(&app.db, actor, slug.clone(), app.clock.now()).await {
         Ok(copy) => {
-            session::flash(
-                &who.session,
+            who.done(
                 format!("Copied as \"{copy}\", paused until you resume it."),
+                &format!("/admin/promos/{copy}"),
             )
-            .await?;
-            Ok(Redirect::to(&format!("/admin/promos/{copy}")).into_response())
+            .await
         }
-        Err(OpError::Invalid(problems)) => {
-            show(&app, &who, load_or_404(&app, &slug).await?, &problems).await
-        }
+        Err(OpError::Invalid(problems)) => show(&app, &who, &slug, &problems, None).await,
         Err(other) => Err(other.into()),
     }
 }
 
 pub async fn delete(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(slug),
+        ..
+    }: PromoButton,
 ) -> Result<Response, AdminError> {
-    match operations::promos::delete(&app.db, who.actor(&addr), slug.clone(), app.clock.now()).await
-    {
+    match operations::promos::delete(&app.db, actor, slug.clone(), app.clock.now()).await {
         Ok(()) => {
-            session::flash(&who.session, format!("Promo \"{slug}\" deleted.")).await?;
-            Ok(Redirect::to("/admin/promos").into_response())
+            who.done(format!("Promo \"{slug}\" deleted."), "/admin/promos")
+                .await
         }
         Err(OpError::InUse(users)) => {
             let mut problems = Problems::new();
@@ -393,7 +354,7 @@ pub async fn delete(
                     users.len()
                 ),
             );
-            show(&app, &who, load_or_404(&app, &slug).await?, &problems).await
+            show(&app, &who, &slug, &problems, None).await
         }
         Err(other) => Err(other.into()),
     }
@@ -401,10 +362,12 @@ pub async fn delete(
 
 /// Checks the promo's target now and keeps the outcome.
 pub async fn check_link(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    Submitted {
+        app,
+        who,
+        path: Path(slug),
+        ..
+    }: PromoButton,
 ) -> Result<Response, AdminError> {
     let stored = load_or_404(&app, &slug).await?;
     let report = app.links.check(&stored.promo.target_url).await;
@@ -417,14 +380,13 @@ pub async fn check_link(
         app.clock.now(),
     )
     .await?;
-    session::flash(
-        &who.session,
+    who.done(
         format!(
             "Link check: {} — {}",
             report.verdict.as_str(),
             report.detail
         ),
+        &format!("/admin/promos/{slug}"),
     )
-    .await?;
-    Ok(Redirect::to(&format!("/admin/promos/{slug}")).into_response())
+    .await
 }

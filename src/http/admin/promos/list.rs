@@ -1,6 +1,6 @@
 //! The promo list (status, kind and text filters; clicks; link health) and its CSV export.
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
@@ -13,7 +13,8 @@ use crate::domain::timestamp;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::promos::recent_window;
 use crate::http::admin::render::page;
-use crate::http::admin::session::{Authorized, ManagePromos, ReadPromos};
+use crate::http::admin::request::Visit;
+use crate::http::admin::session::{ManagePromos, ReadPromos};
 use crate::state::AppState;
 use crate::storage::promos::{self, PromoRow};
 
@@ -46,8 +47,7 @@ async fn rows(app: &AppState) -> Result<Vec<PromoRow>, AdminError> {
 }
 
 pub async fn list(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadPromos>,
+    Visit { app, who, .. }: Visit<ReadPromos>,
     Query(filter): Query<ListFilter>,
 ) -> Result<Response, AdminError> {
     let all = rows(&app).await?;
@@ -80,16 +80,11 @@ pub async fn list(
         kinds => PromoKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
         can_edit => who.can(Permission::ManagePromos),
     };
-    Ok(page(&who, "promos/list.html", "/admin/promos", values)
-        .await?
-        .into_response())
+    page(&who, "promos/list.html", "/admin/promos", values).await
 }
 
 /// One row per promo: `slug,kind,title,status,clicks,clicks_30d,ends_at,link`.
-pub async fn report_csv(
-    State(app): State<AppState>,
-    Authorized { .. }: Authorized<ManagePromos>,
-) -> Result<Response, AdminError> {
+pub async fn report_csv(Visit { app, .. }: Visit<ManagePromos>) -> Result<Response, AdminError> {
     let mut csv =
         String::from("slug,kind,title,status,clicks,clicks_30d,starts_at,ends_at,link_status\r\n");
     for r in rows(&app).await? {

@@ -1,21 +1,17 @@
 //! Every slot with the promos placed in it, in the order frontends receive them, and whether
 //! each is live now: where marketers see what runs where before changing a placement.
 
-use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 
 use crate::domain::timestamp;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::page;
-use crate::http::admin::session::{Authorized, ReadPromos};
-use crate::state::AppState;
+use crate::http::admin::request::Visit;
+use crate::http::admin::session::ReadPromos;
 use crate::storage::placements;
 
-pub async fn placements(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadPromos>,
-) -> Result<Response, AdminError> {
+pub async fn placements(Visit { app, who, .. }: Visit<ReadPromos>) -> Result<Response, AdminError> {
     let lines = placements::overview(app.db.conn(), app.clock.now()).await?;
     // The site's slots first, in their configured order, then any others still stored.
     let mut slots: Vec<String> = app.config.promo_slots.clone();
@@ -50,12 +46,11 @@ pub async fn placements(
             }
         })
         .collect();
-    Ok(page(
+    page(
         &who,
         "promos/placements.html",
         "/admin/promos",
         context! { groups },
     )
-    .await?
-    .into_response())
+    .await
 }

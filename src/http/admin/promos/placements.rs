@@ -1,28 +1,28 @@
 //! Placing a promo into a slot (optionally for one tag, with a priority and a schedule) and
 //! removing a placement, from the promo's page. No article is touched.
 
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::Path;
+use axum::response::Response;
 
 use crate::domain::problems::Problems;
 use crate::domain::promotions::Placement;
-use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::form::{Fields, optional_datetime};
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
-use crate::http::admin::promos::editor::{Empty, show_with_placement_problems};
-use crate::http::admin::session::{self, Authorized, ManagePromos};
+use crate::http::admin::promos::editor::show_with_placement_problems;
+use crate::http::admin::request::{Empty, Submitted};
+use crate::http::admin::session::ManagePromos;
 use crate::operations::{self, OpError};
-use crate::state::AppState;
 
 pub async fn add(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(slug),
+        form: fields,
+        ..
+    }: Submitted<ManagePromos, Fields, Path<String>>,
 ) -> Result<Response, AdminError> {
-    let fields = Fields(fields);
     let mut problems = Problems::new();
     let priority_text = fields.get("priority").trim();
     let priority = if priority_text.is_empty() {
@@ -43,7 +43,6 @@ pub async fn add(
     };
     let outcome = if problems.is_empty() {
         let slots = &app.config.promo_slots;
-        let actor = who.actor(&addr);
         operations::promos::place(&app.db, actor, placement.clone(), slots, app.clock.now()).await
     } else {
         Err(OpError::Invalid(Problems::new()))
@@ -55,8 +54,11 @@ pub async fn add(
                 .as_deref()
                 .map(|t| format!(" for articles tagged \"{t}\""))
                 .unwrap_or_default();
-            session::flash(&who.session, format!("Placed in {}{tag}.", placement.slot)).await?;
-            Ok(Redirect::to(&format!("/admin/promos/{slug}#placements")).into_response())
+            who.done(
+                format!("Placed in {}{tag}.", placement.slot),
+                &format!("/admin/promos/{slug}#placements"),
+            )
+            .await
         }
         Err(OpError::Invalid(more)) => {
             for p in more.iter() {
@@ -69,14 +71,18 @@ pub async fn add(
 }
 
 pub async fn remove(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
-    ClientAddr(addr): ClientAddr,
-    Path((slug, id)): Path<(String, i32)>,
-    CsrfForm(_): CsrfForm<Empty>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path((slug, id)),
+        ..
+    }: Submitted<ManagePromos, Empty, Path<(String, i32)>>,
 ) -> Result<Response, AdminError> {
-    let actor = who.actor(&addr);
     operations::promos::unplace(&app.db, actor, slug.clone(), id, app.clock.now()).await?;
-    session::flash(&who.session, "Placement removed.").await?;
-    Ok(Redirect::to(&format!("/admin/promos/{slug}#placements")).into_response())
+    who.done(
+        "Placement removed.",
+        &format!("/admin/promos/{slug}#placements"),
+    )
+    .await
 }

@@ -1,8 +1,8 @@
 //! A promo's report: total clicks, clicks per day over the last 30 or 90 days as a chart, and
 //! the articles the clicks came from.
 
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Path, Query};
+use axum::response::Response;
 use chrono::{Duration, NaiveDate};
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -11,8 +11,8 @@ use crate::domain::promotions::PromoStatus;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::promos::chart;
 use crate::http::admin::render::page;
-use crate::http::admin::session::{Authorized, ManagePromos};
-use crate::state::AppState;
+use crate::http::admin::request::Visit;
+use crate::http::admin::session::ManagePromos;
 use crate::storage::{clicks, promos};
 
 #[derive(Debug, Deserialize)]
@@ -21,8 +21,7 @@ pub struct ReportParams {
 }
 
 pub async fn report(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ManagePromos>,
+    Visit { app, who, .. }: Visit<ManagePromos>,
     Path(slug): Path<String>,
     Query(params): Query<ReportParams>,
 ) -> Result<Response, AdminError> {
@@ -76,7 +75,5 @@ pub async fn report(
         chart => Value::from_safe_string(chart::clicks_per_day(&series)),
         sources,
     };
-    Ok(page(&who, "promos/report.html", "/admin/promos", values)
-        .await?
-        .into_response())
+    page(&who, "promos/report.html", "/admin/promos", values).await
 }

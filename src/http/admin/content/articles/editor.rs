@@ -5,8 +5,8 @@
 //! Every form carries the version it was opened at; saving over a newer version shows the
 //! conflict page with both versions and the editor's text kept, never a silent overwrite.
 
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{Path, Query};
+use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -15,16 +15,17 @@ use crate::domain::content::{Article, ArticleStatus, Block, BlockKind};
 use crate::domain::problems::Problems;
 use crate::domain::publishing::{EditorAction, effective_status};
 use crate::domain::timestamp;
-use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::form::{self, Fields, format_datetime};
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, page};
-use crate::http::admin::session::{self, Authorized, EditContent, ReadContent, SignedIn};
+use crate::http::admin::request::{Submitted, Visit};
+use crate::http::admin::session::{self, EditContent, ReadContent, SignedIn};
 use crate::operations::OpError;
 use crate::operations::articles::{self, ArticleSave};
 use crate::state::AppState;
 use crate::storage::{article_list, articles as stored_articles};
+
+use super::{as_text, load_or_404};
 
 /// What the button that sent the form asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,15 +178,10 @@ async fn editor(
         known_tags => stored_articles::known_tags(app.db.conn()).await?,
         can_edit => who.can(Permission::EditContent),
     };
-    Ok(page(who, "content/article.html", "/admin/articles", values)
-        .await?
-        .into_response())
+    page(who, "content/article.html", "/admin/articles", values).await
 }
 
-pub async fn new_form(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-) -> Result<Response, AdminError> {
+pub async fn new_form(Visit { app, who, .. }: Visit<EditContent>) -> Result<Response, AdminError> {
     let draft = Article {
         slug: String::new(),
         title: String::new(),
@@ -210,13 +206,10 @@ pub async fn new_form(
 }
 
 pub async fn edit_form(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
+    Visit { app, who, .. }: Visit<ReadContent>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
-    let mut stored = stored_articles::load(app.db.conn(), &slug)
-        .await?
-        .ok_or(AdminError::NotFound)?;
+    let mut stored = load_or_404(&app, &slug).await?;
     let article = &mut stored.article;
     article.status = effective_status(article.status, article.published_at, app.clock.now());
     let state = EditorState {
@@ -229,32 +222,19 @@ pub async fn edit_form(
     editor(&app, &who, state).await
 }
 
-pub async fn create(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+/// Saves the new-article form (`/admin/articles/new`) or an article's form (at the slug it was
+/// opened with), or applies the button that arranges its draft.
+pub async fn save(
+    Submitted {
+        app,
+        who,
+        actor,
+        path,
+        form: fields,
+        ..
+    }: Submitted<EditContent, Fields, Option<Path<String>>>,
 ) -> Result<Response, AdminError> {
-    submit(app, who, addr, None, Fields(fields)).await
-}
-
-pub async fn update(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, AdminError> {
-    submit(app, who, addr, Some(slug), Fields(fields)).await
-}
-
-async fn submit(
-    app: AppState,
-    who: SignedIn,
-    addr: String,
-    original: Option<String>,
-    fields: Fields,
-) -> Result<Response, AdminError> {
+    let original = path.map(|Path(slug)| slug);
     let (mut draft, problems) = draft_from(&fields);
     let version: Option<i32> = fields.get("version").parse().ok();
     if original.is_some() && version.is_none() {
@@ -306,14 +286,14 @@ async fn submit(
     };
     let author = session::author(&who, app.config.revisions_kept);
     let now = app.clock.now();
-    match articles::save(&app.db, who.actor(&addr), author, request, now).await {
+    match articles::save(&app.db, actor, author, request, now).await {
         Ok(saved) => {
             let message = format!(
                 "Saved \"{}\" ({}).",
                 saved.article.title, saved.article.status
             );
-            session::flash(&who.session, message).await?;
-            Ok(Redirect::to(&format!("/admin/articles/{}", saved.article.slug)).into_response())
+            who.done(message, &format!("/admin/articles/{}", saved.article.slug))
+                .await
         }
         Err(OpError::Invalid(found)) => {
             action.apply(&mut draft, now);
@@ -334,10 +314,7 @@ pub(super) async fn conflict(
     slug: &str,
     mine: &Article,
 ) -> Result<Response, AdminError> {
-    let Some(theirs) = stored_articles::load(app.db.conn(), slug).await? else {
-        return Err(AdminError::NotFound);
-    };
-    let as_text = |a: &Article| serde_json::to_string_pretty(a).unwrap_or_default();
+    let theirs = load_or_404(app, slug).await?;
     let values = context! {
         slug,
         current_version => theirs.version,
@@ -347,8 +324,9 @@ pub(super) async fn conflict(
         article => header_view(mine),
         blocks => block_views(&mine.blocks),
     };
-    let body = page(who, "content/conflict.html", "/admin/articles", values).await?;
-    Ok((axum::http::StatusCode::CONFLICT, body).into_response())
+    let mut response = page(who, "content/conflict.html", "/admin/articles", values).await?;
+    *response.status_mut() = axum::http::StatusCode::CONFLICT;
+    Ok(response)
 }
 
 #[derive(Deserialize, Default)]
@@ -362,8 +340,7 @@ pub struct SlugQuery {
 
 /// Checks a slug as the editor types: `{"ok": bool, "message": "..."}`.
 pub async fn slug_check(
-    State(app): State<AppState>,
-    Authorized { .. }: Authorized<EditContent>,
+    Visit { app, .. }: Visit<EditContent>,
     Query(query): Query<SlugQuery>,
 ) -> Result<Response, AdminError> {
     let slug = query.slug.trim();
@@ -396,8 +373,7 @@ pub struct MarkdownForm {
 
 /// The editor's live preview: Markdown in, the same sanitized HTML the API serves out.
 pub async fn markdown_preview(
-    Authorized { .. }: Authorized<EditContent>,
-    CsrfForm(form): CsrfForm<MarkdownForm>,
+    Submitted { form, .. }: Submitted<EditContent, MarkdownForm>,
 ) -> Response {
     let html = crate::domain::markdown::to_safe_html(&form.markdown);
     (

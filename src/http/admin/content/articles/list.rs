@@ -1,7 +1,7 @@
 //! The editors' article list: search, filters by status, tag and perspective, sorting, pages.
 
-use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::Query;
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -10,8 +10,8 @@ use crate::domain::content::ArticleStatus;
 use crate::http::admin::content::perspective_choices;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::page;
-use crate::http::admin::session::{Authorized, ReadContent};
-use crate::state::AppState;
+use crate::http::admin::request::Visit;
+use crate::http::admin::session::ReadContent;
 use crate::storage::article_list::{self, EditorFilter, EditorSort};
 
 const PER_PAGE: u64 = 25;
@@ -35,8 +35,7 @@ fn filled(value: &Option<String>) -> Option<String> {
 }
 
 pub async fn list(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
+    Visit { app, who, .. }: Visit<ReadContent>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AdminError> {
     let sort = match query.sort.as_deref() {
@@ -78,9 +77,5 @@ pub async fn list(
         perspectives => perspective_choices(&app).await?,
         can_edit => who.can(Permission::EditContent),
     };
-    Ok(
-        page(&who, "content/articles.html", "/admin/articles", values)
-            .await?
-            .into_response(),
-    )
+    page(&who, "content/articles.html", "/admin/articles", values).await
 }

@@ -1,25 +1,23 @@
 //! An article as readers will see it (with a preview link for the frontend), and deleting one
 //! after asking on a page of its own.
 
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::Path;
+use axum::response::Response;
 use minijinja::{Value, context};
-use serde::Deserialize;
 
 use crate::domain::timestamp;
-use crate::http::admin::client::ClientAddr;
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::page;
-use crate::http::admin::session::{self, Authorized, EditContent, ReadContent};
+use crate::http::admin::request::{Empty, Submitted, Visit};
+use crate::http::admin::session::{EditContent, ReadContent};
 use crate::http::api::dto;
 use crate::operations;
-use crate::state::AppState;
 use crate::storage::{StorageError, articles, placements, public_read};
 
+use super::load_or_404;
+
 pub async fn preview(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
+    Visit { app, who, .. }: Visit<ReadContent>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
     let now = app.clock.now();
@@ -52,45 +50,36 @@ pub async fn preview(
         preview_url => format!("{}/api/v1/articles/{slug}?preview={token}", app.config.public_url),
         preview_expires => timestamp::format(&expires),
     };
-    Ok(
-        page(&who, "content/preview.html", "/admin/articles", values)
-            .await?
-            .into_response(),
-    )
+    page(&who, "content/preview.html", "/admin/articles", values).await
 }
 
 /// Asks before deleting (works without JavaScript).
 pub async fn confirm_delete(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
+    Visit { app, who, .. }: Visit<EditContent>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
-    let stored = articles::load(app.db.conn(), &slug)
-        .await?
-        .ok_or(AdminError::NotFound)?;
+    let stored = load_or_404(&app, &slug).await?;
     let values =
         context! { slug, title => stored.article.title, status => stored.article.status.as_str() };
-    Ok(page(
+    page(
         &who,
         "content/delete_article.html",
         "/admin/articles",
         values,
     )
-    .await?
-    .into_response())
+    .await
 }
 
-#[derive(Deserialize, Default)]
-pub struct Empty {}
-
 pub async fn delete(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path(slug),
+        ..
+    }: Submitted<EditContent, Empty, Path<String>>,
 ) -> Result<Response, AdminError> {
-    operations::articles::delete(&app.db, who.actor(&addr), slug.clone(), app.clock.now()).await?;
-    session::flash(&who.session, format!("Article \"{slug}\" deleted.")).await?;
-    Ok(Redirect::to("/admin/articles").into_response())
+    operations::articles::delete(&app.db, actor, slug.clone(), app.clock.now()).await?;
+    who.done(format!("Article \"{slug}\" deleted."), "/admin/articles")
+        .await
 }

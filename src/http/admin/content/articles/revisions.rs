@@ -1,40 +1,50 @@
 //! An article's revisions: the list, one revision compared with the current version, and
 //! restoring one as the newest version.
 
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::Path;
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
 use crate::domain::accounts::Permission;
 use crate::domain::content::Article;
-use crate::http::admin::client::ClientAddr;
 use crate::http::admin::content::form::format_datetime;
-use crate::http::admin::csrf::CsrfForm;
 use crate::http::admin::error::AdminError;
 use crate::http::admin::render::page;
-use crate::http::admin::session::{self, Authorized, EditContent, ReadContent};
+use crate::http::admin::request::{Submitted, Visit};
+use crate::http::admin::session::{self, EditContent, ReadContent};
 use crate::operations::{self, OpError};
 use crate::state::AppState;
-use crate::storage::{articles, revisions as stored};
+use crate::storage::articles;
+use crate::storage::revisions::{self as stored, RevisionSummary};
 
 use super::editor::conflict;
+use super::{as_text, load_or_404};
+
+/// The id of the article with this slug, or the 404 page.
+async fn article_id(app: &AppState, slug: &str) -> Result<i32, AdminError> {
+    let row = articles::row_by_slug(app.db.conn(), slug).await?;
+    Ok(row.ok_or(AdminError::NotFound)?.id)
+}
+
+/// Revision `id` of article `article_id` (its summary and content), or the 404 page.
+async fn revision_or_404(
+    app: &AppState,
+    article_id: i32,
+    id: i64,
+) -> Result<(RevisionSummary, Article), AdminError> {
+    stored::find(app.db.conn(), article_id, id)
+        .await?
+        .ok_or(AdminError::NotFound)
+}
 
 pub async fn revisions(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
+    Visit { app, who, .. }: Visit<ReadContent>,
     Path(slug): Path<String>,
 ) -> Result<Response, AdminError> {
-    let row = articles::row_by_slug(app.db.conn(), &slug)
-        .await?
-        .ok_or(AdminError::NotFound)?;
-    let list = stored::list(app.db.conn(), row.id).await?;
+    let list = stored::list(app.db.conn(), article_id(&app, &slug).await?).await?;
     let values = context! { slug, revisions => Value::from(minijinja::value::Serde(&list)), keep => app.config.revisions_kept };
-    Ok(
-        page(&who, "content/revisions.html", "/admin/articles", values)
-            .await?
-            .into_response(),
-    )
+    page(&who, "content/revisions.html", "/admin/articles", values).await
 }
 
 /// What differs between two states of an article, field by field, for people.
@@ -74,31 +84,21 @@ fn differences(old: &Article, new: &Article) -> Vec<String> {
 }
 
 pub async fn revision(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<ReadContent>,
+    Visit { app, who, .. }: Visit<ReadContent>,
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<Response, AdminError> {
-    let current = articles::load(app.db.conn(), &slug)
-        .await?
-        .ok_or(AdminError::NotFound)?;
-    let (summary, old) = stored::find(app.db.conn(), current.id, id)
-        .await?
-        .ok_or(AdminError::NotFound)?;
-    let pretty = |a: &Article| serde_json::to_string_pretty(a).unwrap_or_default();
+    let current = load_or_404(&app, &slug).await?;
+    let (summary, old) = revision_or_404(&app, current.id, id).await?;
     let values = context! {
         slug,
         revision => Value::from(minijinja::value::Serde(&summary)),
         current_version => current.version,
         differences => differences(&old, &current.article),
-        old_text => pretty(&old),
-        current_text => pretty(&current.article),
+        old_text => as_text(&old),
+        current_text => as_text(&current.article),
         can_edit => who.can(Permission::EditContent),
     };
-    Ok(
-        page(&who, "content/revision.html", "/admin/articles", values)
-            .await?
-            .into_response(),
-    )
+    page(&who, "content/revision.html", "/admin/articles", values).await
 }
 
 #[derive(Deserialize, Default)]
@@ -109,29 +109,26 @@ pub struct RestoreForm {
 
 /// Saves an old revision as the newest version (which is itself a new revision).
 pub async fn restore(
-    State(app): State<AppState>,
-    Authorized { who, .. }: Authorized<EditContent>,
-    ClientAddr(addr): ClientAddr,
-    Path((slug, id)): Path<(String, i64)>,
-    CsrfForm(form): CsrfForm<RestoreForm>,
+    Submitted {
+        app,
+        who,
+        actor,
+        path: Path((slug, id)),
+        form,
+        ..
+    }: Submitted<EditContent, RestoreForm, Path<(String, i64)>>,
 ) -> Result<Response, AdminError> {
     let author = session::author(&who, app.config.revisions_kept);
-    let actor = who.actor(&addr);
     let now = app.clock.now();
     match operations::articles::restore(&app.db, actor, author, &slug, id, form.version, now).await
     {
         Ok((restored, saved)) => {
             let message = format!("Restored version {restored} as the newest version.");
-            session::flash(&who.session, message).await?;
-            Ok(Redirect::to(&format!("/admin/articles/{}", saved.article.slug)).into_response())
+            who.done(message, &format!("/admin/articles/{}", saved.article.slug))
+                .await
         }
         Err(OpError::Conflict) => {
-            let row = articles::row_by_slug(app.db.conn(), &slug)
-                .await?
-                .ok_or(AdminError::NotFound)?;
-            let (_, old) = stored::find(app.db.conn(), row.id, id)
-                .await?
-                .ok_or(AdminError::NotFound)?;
+            let (_, old) = revision_or_404(&app, article_id(&app, &slug).await?, id).await?;
             conflict(&app, &who, &slug, &old).await
         }
         Err(OpError::Invalid(problems)) => {
