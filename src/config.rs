@@ -21,6 +21,8 @@ pub struct Config {
     pub cache_max_age: u32,
     /// Entries the in-process read cache may hold (`TETHER_READ_CACHE_ENTRIES`, 0 turns it off).
     pub read_cache_entries: usize,
+    /// Memory the read cache may use, in MiB (`TETHER_READ_CACHE_MB`, 0 turns it off).
+    pub read_cache_mb: u64,
     /// `json` for one JSON object per log line, else human-readable (`TETHER_LOG_FORMAT`).
     pub log_json: bool,
     /// An admin session ends after this long without a request (`TETHER_SESSION_IDLE_MINUTES`).
@@ -158,6 +160,7 @@ impl Config {
                 true,
             )?,
             cache_max_age: parse_number("TETHER_CACHE_MAX_AGE", get("TETHER_CACHE_MAX_AGE"), 60)?,
+            read_cache_mb: parse_number("TETHER_READ_CACHE_MB", get("TETHER_READ_CACHE_MB"), 64)?,
             read_cache_entries: parse_number(
                 "TETHER_READ_CACHE_ENTRIES",
                 get("TETHER_READ_CACHE_ENTRIES"),

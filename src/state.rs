@@ -8,7 +8,7 @@ use crate::click_recorder::ClickRecorder;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::link_health::{LinkCheckSettings, LinkChecker};
-use crate::read_cache::ReadCache;
+use crate::read_cache::{Limits, ReadCache};
 use crate::storage::{self, StorageError, Store};
 
 /// Everything a handler may need, shared by all requests.
@@ -16,7 +16,7 @@ pub struct App {
     pub db: Store,
     pub config: Config,
     pub clock: Arc<dyn Clock>,
-    pub cache: ReadCache,
+    pub cache: Arc<ReadCache>,
     pub clicks: ClickRecorder,
     pub links: LinkChecker,
     preview_key: tokio::sync::OnceCell<Vec<u8>>,
@@ -59,7 +59,17 @@ impl AppState {
             ..LinkCheckSettings::default()
         })
         .map_err(|e| LinkCheckerError(e.to_string()))?;
-        let cache = ReadCache::new(db.conn().clone(), config.read_cache_entries);
+        let limits = Limits {
+            bytes: config.read_cache_mb.saturating_mul(1024 * 1024),
+            entries: u64::try_from(config.read_cache_entries).unwrap_or(u64::MAX),
+        };
+        let cache = ReadCache::new(&db, limits);
+        let listening = Arc::downgrade(&cache);
+        db.on_commit(Box::new(move |events| {
+            if let Some(cache) = listening.upgrade() {
+                cache.apply(events);
+            }
+        }));
         let clicks = ClickRecorder::start(db.clone());
         Ok(Self(Arc::new(App {
             db,

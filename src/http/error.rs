@@ -60,8 +60,13 @@ impl ApiError {
         )
     }
 
-    pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    /// The database does not answer (CONTRACT section 4: within 2 seconds).
+    pub fn database_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database does not answer; try again shortly",
+        )
     }
 
     pub fn internal() -> Self {
@@ -75,6 +80,10 @@ impl ApiError {
 
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
+        if error.is_unavailable() {
+            tracing::warn!(%error, "the database does not answer");
+            return Self::database_unavailable();
+        }
         tracing::error!(%error, "storage error");
         Self::internal()
     }
@@ -100,6 +109,25 @@ impl IntoResponse for ApiError {
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
+    }
+}
+
+/// How long a public request may take before it is answered 503: it is waiting for a database
+/// that does not answer (CONTRACT section 4).
+pub const DATABASE_PATIENCE: std::time::Duration = std::time::Duration::from_millis(1900);
+
+/// Answers 503 `database_unavailable` for a request still unanswered after
+/// [`DATABASE_PATIENCE`] (a database that stopped answering mid-query never returns an error).
+pub async fn within_patience(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(DATABASE_PATIENCE, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!("a public request waited too long for the database");
+            ApiError::database_unavailable().into_response()
+        }
     }
 }
 

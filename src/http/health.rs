@@ -1,4 +1,4 @@
-//! `GET /healthz`: 200 while the database answers, else 503.
+//! `GET /healthz`: 200 while the database answers, else 503 within a second.
 
 use axum::Json;
 use axum::extract::State;
@@ -9,6 +9,9 @@ use crate::http::api::dto::Health;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use crate::storage;
+
+/// `/healthz` answers within this long, whatever the database does.
+const HEALTH_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Whether Tether and its database answer.
 #[utoipa::path(
@@ -22,9 +25,14 @@ use crate::storage;
     )
 )]
 pub async fn healthz(State(app): State<AppState>) -> Result<Response, ApiError> {
-    if let Err(error) = storage::ping(app.db.conn()).await {
+    let failure = match tokio::time::timeout(HEALTH_PATIENCE, storage::ping(app.db.conn())).await {
+        Ok(Ok(())) => None,
+        Ok(Err(error)) => Some(error.to_string()),
+        Err(_) => Some("no answer within a second".to_owned()),
+    };
+    if let Some(error) = failure {
         tracing::warn!(%error, "health check failed");
-        return Err(ApiError::unavailable("the database does not answer"));
+        return Err(ApiError::database_unavailable());
     }
     let mut response = Json(Health {
         status: "ok".to_owned(),

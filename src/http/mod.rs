@@ -23,19 +23,24 @@ use crate::state::AppState;
 /// The whole application: public API, docs, health, with the shared middleware.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api::router();
-    let cache_control =
-        HeaderValue::from_str(&format!("public, max-age={}", state.config.cache_max_age))
-            .unwrap_or_else(|_| HeaderValue::from_static("public, max-age=60"));
+    // stale-if-error lets a CDN keep answering through a database outage (CONTRACT section 4).
+    let cache_control = HeaderValue::from_str(&format!(
+        "public, max-age={}, stale-if-error=86400",
+        state.config.cache_max_age
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("public, max-age=60, stale-if-error=86400"));
 
-    let public = api.layer(SetResponseHeaderLayer::if_not_present(
-        header::CACHE_CONTROL,
-        cache_control,
-    ));
+    let public = api
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            cache_control,
+        ))
+        .layer(middleware::from_fn(error::within_patience));
 
     Router::new()
         .merge(public)
         .merge(docs::router(&openapi))
-        .merge(tracked_links::router())
+        .merge(tracked_links::router().layer(middleware::from_fn(error::within_patience)))
         .merge(admin::router(&state))
         .fallback(error::unknown_route)
         .method_not_allowed_fallback(error::wrong_method)

@@ -17,9 +17,17 @@ use crate::domain::promotions::{PromoStatus, is_bot, referring_slug};
 use crate::domain::rules;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiPath;
+use crate::read_cache::Weigh;
 use crate::state::AppState;
 use crate::storage::clicks::PendingClick;
 use crate::storage::promos::{self, RedirectTarget};
+
+/// A cached redirect weighs its target.
+impl Weigh for RedirectTarget {
+    fn bytes(&self) -> usize {
+        self.target_url.len() + 64
+    }
+}
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/go/{slug}", get(follow))

@@ -15,7 +15,7 @@ use crate::storage::StorageError;
 /// the command line holds it while it writes).
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a request waits for a pooled connection before it is answered 503.
-pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// How long to keep trying a database that does not answer.
 #[derive(Debug, Clone, Copy)]

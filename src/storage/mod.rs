@@ -45,7 +45,12 @@ pub use errors::StorageError;
 pub struct Store {
     conn: DatabaseConnection,
     write_turns: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// Told of every committed content write's events, before the write returns.
+    on_commit: Arc<std::sync::RwLock<Vec<CommitHook>>>,
 }
+
+/// Something that must hear of committed content events at once (the read cache).
+pub type CommitHook = Box<dyn Fn(&[crate::domain::events::ContentEvent]) + Send + Sync>;
 
 impl Store {
     pub fn new(conn: DatabaseConnection) -> Self {
@@ -53,6 +58,30 @@ impl Store {
         Self {
             conn,
             write_turns: sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            on_commit: Arc::default(),
+        }
+    }
+
+    /// Calls `hook` with the events of every content write committed through this store (and
+    /// its clones), before the write returns.
+    pub fn on_commit(&self, hook: CommitHook) {
+        self.on_commit
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(hook);
+    }
+
+    pub(crate) fn committed(&self, events: &[crate::domain::events::ContentEvent]) {
+        if events.is_empty() {
+            return;
+        }
+        for hook in self
+            .on_commit
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            hook(events);
         }
     }
 

@@ -88,6 +88,7 @@ impl Store {
                         .await
                         .map_err(StorageError::from)?;
                     txn.commit().await.map_err(StorageError::from)?;
+                    store.committed(&events);
                     Ok(value)
                 }
                 Err(error) => {

@@ -16,6 +16,7 @@ mod fixtures;
 mod import_export;
 mod library;
 mod openapi;
+mod outage;
 mod promos;
 mod sample_page;
 mod search;

@@ -286,6 +286,7 @@ async fn place_for(
     )
     .await
     .unwrap();
+    app.caught_up().await;
 }
 
 fn slugs(blocks: &Value) -> Vec<&str> {
@@ -384,6 +385,7 @@ async fn paused_promos_leave_articles_and_placements() {
     )
     .await
     .unwrap();
+    app.caught_up().await;
     assert!(
         slugs(&app.data("/api/v1/placements/article_end").await).is_empty(),
         "seen on the next request"

@@ -217,6 +217,7 @@ async fn list_and_tag_totals_stay_exact_through_writes_and_time() {
             )
             .await
             .unwrap();
+            app.caught_up().await;
         }
     };
     save("draft", |_| {}, EditorAction::Publish).await;
@@ -229,6 +230,7 @@ async fn list_and_tag_totals_stay_exact_through_writes_and_time() {
     articles::delete(&app.db, Actor::command_line(), "b".into(), app.clock_now())
         .await
         .unwrap();
+    app.caught_up().await;
     assert_eq!(total("/api/v1/articles?tag=pairs").await, 1);
 
     // The scheduled article counts once its time has come, with no write.

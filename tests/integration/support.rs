@@ -115,6 +115,8 @@ pub struct Options {
     pub public_url: Option<String>,
     /// `TETHER_LINK_CHECK_ALLOW_PRIVATE`: lets link checks reach the test's local servers.
     pub allow_private_links: bool,
+    /// The server reaches the database through this URL instead (a relay the test controls).
+    pub server_database_url: Option<String>,
 }
 
 impl Default for Options {
@@ -126,6 +128,7 @@ impl Default for Options {
             trust_forwarded_for: false,
             public_url: None,
             allow_private_links: false,
+            server_database_url: None,
         }
     }
 }
@@ -184,7 +187,12 @@ impl TestApp {
 
     /// A second server process on the same database (as behind a load balancer).
     pub async fn start_on(database: Arc<TestDatabase>, options: Options) -> Self {
-        let mut server_conn = database.connect().await.conn().clone();
+        let mut server_conn = match &options.server_database_url {
+            Some(url) => storage::connect(url, Patience::COMMAND)
+                .await
+                .expect("connect"),
+            None => database.connect().await.conn().clone(),
+        };
         let statements = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&statements);
         server_conn.set_metric_callback(move |info| {
@@ -256,9 +264,21 @@ impl TestApp {
         body["data"].clone()
     }
 
-    /// Imports bundle JSON through the test's own connection.
+    /// Imports bundle JSON through the test's own connection (as another process would), then
+    /// lets the server's read cache catch up at once instead of at its next poll.
     pub async fn import(&self, json: &str) -> Result<ImportReport, String> {
-        import(&self.db, json).await
+        let report = import(&self.db, json).await;
+        self.caught_up().await;
+        report
+    }
+
+    /// The server has applied every change made so far through other connections.
+    pub async fn caught_up(&self) {
+        self.state
+            .cache
+            .refresh()
+            .await
+            .expect("the read cache reads content events");
     }
 
     pub async fn import_value(&self, bundle: &Value) {

@@ -5,6 +5,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::domain::events::paths;
 use crate::domain::search::{QUERY_MAX_CHARS, SearchQuery};
 use crate::domain::timestamp::Timestamp;
 use crate::domain::{preview, rules};
@@ -199,7 +200,7 @@ pub async fn get_article(
     let now = app.clock.now();
     let cached = app
         .cache
-        .get_or_load(&format!("article/{slug}"), now, || async {
+        .get_or_load(&paths::article(&slug), now, || async {
             let Some((article, placed, changes_at)) =
                 read_article(&app, slug.clone(), now, true).await?
             else {

@@ -206,7 +206,7 @@ pub async fn get_placements(
         }
         other => other.into_iter().collect(),
     };
-    let key = format!("placements/{slot}?tag={}", tags.join(""));
+    let key = format!("{}?tag={}", paths::placements(&slot), tags.join(""));
     let db = app.db.clone();
     let now = app.clock.now();
     let slots = vec![slot.clone()];
@@ -237,7 +237,7 @@ pub async fn list_perspectives(State(app): State<AppState>) -> Result<Response, 
     let db = app.db.clone();
     cached_or_not_found(
         &app,
-        "perspectives".to_owned(),
+        paths::PERSPECTIVES.to_owned(),
         "perspectives".to_owned(),
         || async move {
             let list: Vec<Perspective> = public_read::list_perspectives(db.conn())

@@ -58,9 +58,10 @@ fn document_caching_headers(openapi: &mut utoipa::openapi::OpenApi) {
         "\"f7bec4625266d8dc187d533ef66842a7\"",
     );
     let cache_control = required_header(
-        "^(public, max-age=[0-9]+|no-store)$",
-        "`public, max-age=N` for content, `no-store` for /healthz",
-        "public, max-age=60",
+        "^(public, max-age=[0-9]+, stale-if-error=[0-9]+|no-store)$",
+        "`public, max-age=N, stale-if-error=86400` for content (a CDN may keep serving it \
+         through a database outage), `no-store` for /healthz",
+        "public, max-age=60, stale-if-error=86400",
     );
     for item in openapi.paths.paths.values_mut() {
         let Some(operation) = item.get.as_mut() else {
