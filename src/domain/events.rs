@@ -104,6 +104,9 @@ pub struct ArticleState<'a> {
 #[derive(Debug, Default)]
 pub struct EventLog {
     events: Vec<ContentEvent>,
+    /// Where the event of each (kind, subject) is in `events` (an import records one per
+    /// article: looking them up must not be a scan).
+    index: std::collections::HashMap<(EventKind, Option<String>), usize>,
 }
 
 impl EventLog {
@@ -113,19 +116,20 @@ impl EventLog {
 
     /// Records an event; one of the same kind and subject already recorded takes its paths.
     pub fn push(&mut self, event: ContentEvent) {
-        match self
-            .events
-            .iter_mut()
-            .find(|e| e.kind == event.kind && e.subject == event.subject)
-        {
-            Some(existing) => {
+        let key = (event.kind, event.subject.clone());
+        match self.index.get(&key) {
+            Some(&at) => {
+                let existing = &mut self.events[at];
                 for path in event.paths {
                     if !existing.paths.contains(&path) {
                         existing.paths.push(path);
                     }
                 }
             }
-            None => self.events.push(event),
+            None => {
+                self.index.insert(key, self.events.len());
+                self.events.push(event);
+            }
         }
     }
 
@@ -198,7 +202,7 @@ impl EventLog {
             .events
             .iter()
             .any(|e| e.kind == EventKind::ArticlesUpdated);
-        let moved: Vec<Option<String>> = self
+        let moved: std::collections::HashSet<Option<String>> = self
             .events
             .iter()
             .filter(|e| {
