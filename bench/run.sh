@@ -66,8 +66,8 @@ measure() {
 # Stored clicks in the benchmark database.
 count_clicks() {
     case $1 in
-        sqlite) python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from promo_clicks").fetchone()[0])' "$OUT/bench.db" ;;
-        postgres) psql -tAq "$PG_SERVER/tether_bench" -c "select count(*) from promo_clicks" ;;
+        sqlite) python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select coalesce(sum(clicks), 0) from promo_click_counts").fetchone()[0])' "$OUT/bench.db" ;;
+        postgres) psql -tAq "$PG_SERVER/tether_bench" -c "select coalesce(sum(clicks), 0) from promo_click_counts" ;;
     esac
 }
 

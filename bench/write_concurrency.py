@@ -738,7 +738,8 @@ class Context:
         return code
 
     def clicks_in_database(self, slug):
-        sql = ("SELECT count(*) FROM promo_clicks c JOIN promos p ON p.id = c.promo_id "
+        sql = ("SELECT COALESCE(SUM(c.clicks), 0) FROM promo_click_counts c "
+               "JOIN promos p ON p.id = c.promo_id "
                "WHERE p.slug = '%s'" % slug.replace("'", "''"))
         if self.args.backend == "sqlite":
             with sqlite3.connect(self.db_path) as db:

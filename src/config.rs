@@ -45,6 +45,9 @@ pub struct Config {
     /// Let link checks reach private and loopback addresses (`TETHER_LINK_CHECK_ALLOW_PRIVATE`;
     /// only for intranet targets: the check is a server-side request).
     pub link_check_allow_private: bool,
+    /// Clicks that may wait in memory to be stored; at this many, redirects wait for the click
+    /// writer (`TETHER_CLICK_BACKLOG_MAX`, default 100000).
+    pub click_backlog_max: usize,
 }
 
 impl Config {
@@ -133,7 +136,19 @@ impl Config {
             get("TETHER_LINK_CHECK_INTERVAL_MINUTES"),
             0,
         )?;
+        let click_backlog_max: usize = parse_number(
+            "TETHER_CLICK_BACKLOG_MAX",
+            get("TETHER_CLICK_BACKLOG_MAX"),
+            crate::click_recorder::ClickLimits::DEFAULT_MAX_WAITING,
+        )?;
+        if click_backlog_max == 0 {
+            return Err(ConfigError {
+                name: "TETHER_CLICK_BACKLOG_MAX",
+                message: "is 0; expected a whole number of at least 1".to_owned(),
+            });
+        }
         Ok(Config {
+            click_backlog_max,
             events_kept: chrono::Duration::days(positive(
                 "TETHER_EVENTS_KEEP_DAYS",
                 parse_number(

@@ -4,7 +4,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use crate::click_recorder::ClickRecorder;
+use crate::click_recorder::{ClickLimits, ClickRecorder};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::link_health::{LinkCheckSettings, LinkChecker};
@@ -70,7 +70,13 @@ impl AppState {
                 cache.apply(events);
             }
         }));
-        let clicks = ClickRecorder::start(db.clone());
+        let clicks = ClickRecorder::start_with(
+            db.clone(),
+            ClickLimits {
+                max_waiting: config.click_backlog_max,
+                ..ClickLimits::default()
+            },
+        );
         Ok(Self(Arc::new(App {
             db,
             config,

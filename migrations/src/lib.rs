@@ -12,6 +12,7 @@ mod m20261125_000003_revisions;
 mod m20261125_000004_promotions;
 mod m20261130_000005_content_events;
 mod m20261130_000006_read_scale;
+mod m20261130_000007_click_counts;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_promotions::Migration),
             Box::new(m20261130_000005_content_events::Migration),
             Box::new(m20261130_000006_read_scale::Migration),
+            Box::new(m20261130_000007_click_counts::Migration),
         ]
     }
 }

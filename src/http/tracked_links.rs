@@ -5,7 +5,8 @@
 //! (query parameters are ignored, never forwarded). Unknown, paused and not-yet-started promos
 //! answer 404, ended ones 410. `HEAD` requests and well-known bots are redirected but not
 //! counted. Counting is handed to the [`crate::click_recorder`], so the answer does not wait for
-//! the database write.
+//! the database write (unless the recorder's backlog is at its cap: then the redirect waits for
+//! room, so memory stays bounded).
 
 use axum::Router;
 use axum::extract::State;
@@ -87,11 +88,13 @@ async fn follow(
             .get(header::REFERER)
             .and_then(|v| v.to_str().ok())
             .and_then(referring_slug);
-        app.clicks.record(PendingClick {
-            promo_id: *promo_id,
-            at: now,
-            from_article,
-        });
+        app.clicks
+            .record(PendingClick {
+                promo_id: *promo_id,
+                at: now,
+                from_article,
+            })
+            .await;
     }
     Ok((
         StatusCode::FOUND,

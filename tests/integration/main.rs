@@ -11,6 +11,7 @@ mod articles;
 mod browser;
 mod caching;
 mod cancel_safety;
+mod clicks;
 mod content_events;
 mod fixtures;
 mod import_export;

@@ -4,10 +4,10 @@
 
 use chrono::Duration;
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use tether::domain::promotions::Placement;
-use tether::storage::entities::{promo, promo_click};
+use tether::storage::entities::{promo, promo_click_count};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::fixtures::{bundle, hours_ago, perspectives, promo as promo_json, ts};
@@ -35,17 +35,25 @@ async fn app_with_promo() -> TestApp {
 
 async fn stored_clicks(app: &TestApp, slug: &str) -> u64 {
     app.state.clicks.flush().await;
+    counted_in_database(app, slug).await
+}
+
+/// The clicks stored for `slug`, read from the database without flushing anything.
+pub async fn counted_in_database(app: &TestApp, slug: &str) -> u64 {
     let promo = promo::Entity::find()
         .filter(promo::Column::Slug.eq(slug))
         .one(&app.db)
         .await
         .unwrap()
         .unwrap();
-    promo_click::Entity::find()
-        .filter(promo_click::Column::PromoId.eq(promo.id))
-        .count(&app.db)
+    promo_click_count::Entity::find()
+        .filter(promo_click_count::Column::PromoId.eq(promo.id))
+        .all(&app.db)
         .await
         .unwrap()
+        .iter()
+        .map(|row| u64::try_from(row.clicks).unwrap())
+        .sum()
 }
 
 /// Sends `path` byte for byte (no client-side normalisation of `..` or encodings) and returns
@@ -195,21 +203,9 @@ async fn clicks_waiting_to_be_written_survive_a_graceful_shutdown() {
     for _ in 0..57 {
         client.get(app.url("/go/therapy")).send().await.unwrap();
     }
-    // No flush: the clicks are still queued when the server stops.
+    // No flush: the clicks are still waiting when the server stops.
     app.state.clicks.shutdown().await;
-    let promo_id = promo::Entity::find()
-        .filter(promo::Column::Slug.eq("therapy"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let stored = promo_click::Entity::find()
-        .filter(promo_click::Column::PromoId.eq(promo_id))
-        .count(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(stored, 57);
+    assert_eq!(counted_in_database(&app, "therapy").await, 57);
 }
 
 #[tokio::test]
@@ -248,12 +244,12 @@ async fn head_requests_and_bots_are_redirected_but_not_counted() {
         .unwrap();
     assert_eq!(person.status(), StatusCode::FOUND);
     assert_eq!(stored_clicks(&app, "therapy").await, 1);
-    let click = promo_click::Entity::find()
+    let click = promo_click_count::Entity::find()
         .one(&app.db)
         .await
         .unwrap()
         .unwrap();
-    assert!(click.article_id.is_some(), "attributed to the article");
+    assert_ne!(click.article_id, 0, "attributed to the article");
 }
 
 async fn place(app: &TestApp, promo: &str, slot: &str, tag: Option<&str>, priority: i32) {

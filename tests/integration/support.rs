@@ -117,6 +117,8 @@ pub struct Options {
     pub allow_private_links: bool,
     /// The server reaches the database through this URL instead (a relay the test controls).
     pub server_database_url: Option<String>,
+    /// `TETHER_CLICK_BACKLOG_MAX`, when the test needs a small one.
+    pub click_backlog_max: Option<usize>,
 }
 
 impl Default for Options {
@@ -129,6 +131,7 @@ impl Default for Options {
             public_url: None,
             allow_private_links: false,
             server_database_url: None,
+            click_backlog_max: None,
         }
     }
 }
@@ -218,6 +221,9 @@ impl TestApp {
             config.public_url = public_url;
         }
         config.link_check_allow_private = options.allow_private_links;
+        if let Some(max) = options.click_backlog_max {
+            config.click_backlog_max = max;
+        }
         let state =
             AppState::new(server_db, config, Arc::new(clock.clone())).expect("the app state");
         let router = tether::http::router(state.clone());

@@ -14,7 +14,7 @@ pub mod guide_step;
 pub mod login_attempt;
 pub mod perspective;
 pub mod promo;
-pub mod promo_click;
+pub mod promo_click_count;
 pub mod promo_placement;
 pub mod session;
 pub mod setting;
