@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
+use crate::storage::StorageError;
 use crate::storage::entities::session;
 
 /// The session key holding the signed-in user's id (also stored in its own column).
@@ -28,8 +29,17 @@ impl DbSessionStore {
     }
 }
 
+/// Marks a store failure that is the database not answering, so the admin can say so (503)
+/// rather than report an internal error.
+pub const UNAVAILABLE: &str = "database unavailable: ";
+
 fn backend(e: DbErr) -> session_store::Error {
-    session_store::Error::Backend(e.to_string())
+    let error = StorageError::from(e);
+    if error.is_unavailable() {
+        session_store::Error::Backend(format!("{UNAVAILABLE}{error}"))
+    } else {
+        session_store::Error::Backend(error.to_string())
+    }
 }
 
 fn to_chrono(t: OffsetDateTime) -> DateTime<Utc> {

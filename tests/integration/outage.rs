@@ -10,6 +10,9 @@ use reqwest::StatusCode;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
 
+use tether::domain::accounts::Role;
+
+use crate::admin_support::{Browser, signed_in};
 use crate::support::{Options, TestApp, TestDatabase};
 
 /// A TCP relay to the database that can be cut (connections closed, new ones refused) and
@@ -95,8 +98,33 @@ async fn an_outage_gives_fast_clear_answers_and_recovery_is_automatic() {
     )
     .await;
     assert_eq!(app.get("/api/v1/articles").await.status(), StatusCode::OK);
+    let (editor, _) = signed_in(&app, "editor@example.com", Role::Editor).await;
 
     relay.cut();
+    // The admin says so in a page too: never a bare 500 from the session store.
+    for (who, path) in [("editor", "/admin"), ("visitor", "/admin/login")] {
+        let started = Instant::now();
+        let page = match who {
+            "editor" => editor.get(path).await,
+            _ => Browser::new(&app).get(path).await,
+        };
+        eprintln!(
+            "{path} ({who}) answered {} after {:?}",
+            page.status,
+            started.elapsed()
+        );
+        assert_eq!(
+            page.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{path}: {}",
+            page.body
+        );
+        assert!(
+            page.body.contains("The database is not available"),
+            "{}",
+            page.body
+        );
+    }
     for path in [
         "/api/v1/articles",
         "/api/v1/articles/anxious-avoidant-relationship-dynamic",

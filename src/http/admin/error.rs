@@ -7,7 +7,7 @@ use minijinja::context;
 
 use crate::http::admin::templates::TEMPLATES;
 use crate::operations::OpError;
-use crate::storage::StorageError;
+use crate::storage::{StorageError, sessions};
 
 #[derive(Debug)]
 pub enum AdminError {
@@ -129,9 +129,32 @@ impl From<OpError> for AdminError {
 
 impl From<tower_sessions::session::Error> for AdminError {
     fn from(error: tower_sessions::session::Error) -> Self {
+        use tower_sessions::session::Error as SessionError;
+        use tower_sessions::session_store::Error as StoreError;
+        if let SessionError::Store(StoreError::Backend(message)) = &error
+            && message.starts_with(sessions::UNAVAILABLE)
+        {
+            tracing::warn!(%error, "the database is not available");
+            return AdminError::Unavailable;
+        }
         tracing::error!(%error, "session error in the admin");
         AdminError::Internal
     }
+}
+
+/// tower-sessions answers a bare 500 when it cannot store a session after the handler ran; the
+/// only store is the database, so that is the database not answering: say so, as a page.
+pub async fn session_save_failures(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    if response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return AdminError::Unavailable.into_response();
+    }
+    response
 }
 
 impl From<minijinja::Error> for AdminError {

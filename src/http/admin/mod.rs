@@ -68,6 +68,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 
     let pages = routes::routes()
         .layer(sessions)
+        .layer(axum::middleware::from_fn(error::session_save_failures))
         .layer(csrf)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
