@@ -230,12 +230,16 @@ fn sqlite_search(sql: &mut Sql, query: &SearchQuery, counting: bool) {
         .push("WHERE article_words MATCH ")
         .bind(fts5_term(prefix, true));
         if !others.is_empty() {
-            sql.push(" AND rowid IN (SELECT rowid FROM article_search WHERE article_search MATCH ")
-                .bind(fts5_all(&others, " AND "))
-                .push(")");
+            // `+rowid`: a plain `rowid IN` is handed to FTS5, which then runs the prefix query
+            // once per listed row (600 ms at 20,000 articles instead of 4 ms).
+            sql.push(
+                " AND +rowid IN (SELECT rowid FROM article_search WHERE article_search MATCH ",
+            )
+            .bind(fts5_all(&others, " AND "))
+            .push(")");
         }
         if !excluded.is_empty() {
-            sql.push(" AND rowid NOT IN (SELECT rowid FROM article_search WHERE ")
+            sql.push(" AND +rowid NOT IN (SELECT rowid FROM article_search WHERE ")
                 .push("article_search MATCH ")
                 .bind(fts5_all(&excluded, " OR "))
                 .push(")");
