@@ -13,6 +13,7 @@ mod m20261125_000004_promotions;
 mod m20261130_000005_content_events;
 mod m20261130_000006_read_scale;
 mod m20261130_000007_click_counts;
+mod m20261130_000008_search_pending_list;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_content_events::Migration),
             Box::new(m20261130_000006_read_scale::Migration),
             Box::new(m20261130_000007_click_counts::Migration),
+            Box::new(m20261130_000008_search_pending_list::Migration),
         ]
     }
 }
