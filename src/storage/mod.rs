@@ -17,6 +17,7 @@ pub mod entities;
 pub mod errors;
 pub mod events;
 pub mod library;
+pub mod maintenance;
 pub mod overview;
 pub mod perspectives;
 pub mod placements;
