@@ -270,7 +270,12 @@ async fn export(config: &Config, out: Option<&std::path::Path>) -> Result<(), St
             };
             let cannot =
                 |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
-            let file = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(&e))?;
+            let mut spool = tempfile::Builder::new();
+            spool.prefix(".tether-export-");
+            // As a file created directly would be: readable by others unless the umask says no.
+            #[cfg(unix)]
+            spool.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+            let file = spool.tempfile_in(dir).map_err(|e| cannot(&e))?;
             let file = write_bundle(&db, now, BufWriter::with_capacity(1 << 16, file))
                 .await
                 .map_err(|e| match e {

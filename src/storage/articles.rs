@@ -259,18 +259,24 @@ pub async fn insert_many<C: ConnectionTrait>(
     Ok(ids.into_iter().map(|(id, slug)| (slug, id)).collect())
 }
 
-/// Replaces the tags of several articles at once: (article id, tags, its `visible_from`).
-pub async fn replace_tags_many<C: ConnectionTrait>(
-    db: &C,
-    tags: Vec<(i32, BTreeSet<String>, Option<Timestamp>)>,
-) -> Result<(), DbErr> {
-    if tags.is_empty() {
+/// Deletes every tag of the articles `ids` (before their new tags are inserted).
+pub async fn delete_tags_of<C: ConnectionTrait>(db: &C, ids: &[i32]) -> Result<(), DbErr> {
+    if ids.is_empty() {
         return Ok(());
     }
     article_tag::Entity::delete_many()
-        .filter(article_tag::Column::ArticleId.is_in(tags.iter().map(|(id, _, _)| *id)))
+        .filter(article_tag::Column::ArticleId.is_in(ids.iter().copied()))
         .exec(db)
         .await?;
+    Ok(())
+}
+
+/// Inserts the tags of several articles with multi-row statements: (article id, tags, its
+/// `visible_from`).
+pub async fn insert_tags<C: ConnectionTrait>(
+    db: &C,
+    tags: Vec<(i32, BTreeSet<String>, Option<Timestamp>)>,
+) -> Result<(), DbErr> {
     insert_all(
         db,
         tags.into_iter()
@@ -285,18 +291,23 @@ pub async fn replace_tags_many<C: ConnectionTrait>(
     .await
 }
 
-/// Replaces the blocks of several articles at once, keeping each one's order.
-pub async fn replace_blocks_many<C: ConnectionTrait>(
-    db: &C,
-    blocks: Vec<(i32, Vec<BlockRow>)>,
-) -> Result<(), DbErr> {
-    if blocks.is_empty() {
+/// Deletes every block of the articles `ids` (before their new blocks are inserted).
+pub async fn delete_blocks_of<C: ConnectionTrait>(db: &C, ids: &[i32]) -> Result<(), DbErr> {
+    if ids.is_empty() {
         return Ok(());
     }
     article_block::Entity::delete_many()
-        .filter(article_block::Column::ArticleId.is_in(blocks.iter().map(|(id, _)| *id)))
+        .filter(article_block::Column::ArticleId.is_in(ids.iter().copied()))
         .exec(db)
         .await?;
+    Ok(())
+}
+
+/// Inserts the blocks of several articles with multi-row statements, each in its order.
+pub async fn insert_blocks<C: ConnectionTrait>(
+    db: &C,
+    blocks: Vec<(i32, Vec<BlockRow>)>,
+) -> Result<(), DbErr> {
     insert_all(
         db,
         blocks.into_iter().flat_map(|(article_id, rows)| {

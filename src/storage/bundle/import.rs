@@ -453,16 +453,31 @@ async fn upsert_articles<C: ConnectionTrait>(
             StorageError::Database(DbErr::RecordNotFound(format!("article \"{slug}\"")))
         }),
     };
+    // Only stored articles have rows to replace; new ones get theirs inserted.
+    let stored_of = |target: &Target<'_>| match target {
+        Target::Stored(id) => Some(*id),
+        Target::New(_) => None,
+    };
+    let replaced: Vec<i32> = tag_writes
+        .iter()
+        .filter_map(|(t, _, _)| stored_of(t))
+        .collect();
+    articles::delete_tags_of(db, &replaced).await?;
     let tag_writes = tag_writes
         .into_iter()
         .map(|(target, tags, from)| Ok((id_of(target)?, tags, from)))
         .collect::<Result<Vec<_>, StorageError>>()?;
-    articles::replace_tags_many(db, tag_writes).await?;
+    articles::insert_tags(db, tag_writes).await?;
+    let replaced: Vec<i32> = block_writes
+        .iter()
+        .filter_map(|(t, _)| stored_of(t))
+        .collect();
+    articles::delete_blocks_of(db, &replaced).await?;
     let block_writes = block_writes
         .into_iter()
         .map(|(target, blocks)| Ok((id_of(target)?, blocks)))
         .collect::<Result<Vec<_>, StorageError>>()?;
-    articles::replace_blocks_many(db, block_writes).await?;
+    articles::insert_blocks(db, block_writes).await?;
     Ok(())
 }
 
