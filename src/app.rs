@@ -9,7 +9,7 @@ use tower_sessions::ExpiredDeletion;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::domain::bundle::Bundle;
+use crate::operations::import::{BundleSource, Quiet};
 use crate::operations::{self, Actor, OpError};
 use crate::state::{AppState, LinkCheckerError};
 use crate::storage::sessions::DbSessionStore;
@@ -42,16 +42,21 @@ pub async fn prepare_database(config: &Config, patience: Patience) -> Result<Sto
     let db = Store::new(storage::connect(&config.database_url, patience).await?);
     storage::migrate(&db).await?;
     if config.sample_content && !storage::has_content(db.conn()).await? {
-        let bundle = Bundle::parse(SAMPLE_BUNDLE).map_err(|p| StartError::Sample(p.to_string()))?;
-        let report =
-            operations::import::import(&db, Actor::command_line(), bundle, SystemClock.now())
-                .await
-                .map_err(|e| match e {
-                    OpError::Invalid(problems) => StartError::Sample(problems.to_string()),
-                    other => StartError::Sample(other.to_string()),
-                })?;
+        let sample = BundleSource::Bytes(bytes::Bytes::from_static(SAMPLE_BUNDLE.as_bytes()));
+        let imported = operations::import::import(
+            &db,
+            Actor::command_line(),
+            sample,
+            SystemClock.now(),
+            Arc::new(Quiet),
+        )
+        .await
+        .map_err(|e| match e {
+            OpError::Invalid(problems) => StartError::Sample(problems.to_string()),
+            other => StartError::Sample(other.to_string()),
+        })?;
         tracing::info!(
-            created = report.created,
+            created = imported.report.created,
             "loaded the sample content into the empty database"
         );
     }

@@ -33,6 +33,9 @@ pub enum OpError {
     /// The database does not answer or is busy past the wait allowed; nothing was written.
     #[error("{0}")]
     Unavailable(String),
+    /// An input (a bundle) could not be read, or changed while it was read.
+    #[error("{0}")]
+    Unreadable(String),
     #[error(transparent)]
     Storage(StorageError),
 }

@@ -221,18 +221,159 @@ pub async fn replace_blocks<C: ConnectionTrait>(
     let rows = blocks
         .into_iter()
         .enumerate()
-        .map(|(position, b)| article_block::ActiveModel {
-            article_id: Set(article_id),
-            position: Set(position as i32),
-            kind: Set(b.kind),
-            heading: Set(b.heading),
-            body: Set(b.body),
-            feeling_list_id: Set(b.feeling_list_id),
-            step_guide_id: Set(b.step_guide_id),
-            promo_id: Set(b.promo_id),
-            ..Default::default()
-        });
+        .map(|(position, b)| block_model(article_id, position, b));
     insert_all(db, rows).await
+}
+
+/// Inserts new articles' rows (version 1) with multi-row statements; returns slug → id.
+pub async fn insert_many<C: ConnectionTrait>(
+    db: &C,
+    articles: &[&Article],
+    now: Timestamp,
+) -> Result<HashMap<String, i32>, DbErr> {
+    if articles.is_empty() {
+        return Ok(HashMap::new());
+    }
+    insert_all(
+        db,
+        articles.iter().map(|a| {
+            let mut row = article::ActiveModel {
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            set_header(&mut row, a);
+            row
+        }),
+    )
+    .await?;
+    let slugs: Vec<String> = articles.iter().map(|a| a.slug.clone()).collect();
+    let ids: Vec<(i32, String)> = article::Entity::find()
+        .select_only()
+        .columns([article::Column::Id, article::Column::Slug])
+        .filter(article::Column::Slug.is_in(slugs))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().map(|(id, slug)| (slug, id)).collect())
+}
+
+/// Deletes every tag of the articles `ids` (before their new tags are inserted).
+pub async fn delete_tags_of<C: ConnectionTrait>(db: &C, ids: &[i32]) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    article_tag::Entity::delete_many()
+        .filter(article_tag::Column::ArticleId.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Inserts the tags of several articles with multi-row statements: (article id, tags, its
+/// `visible_from`).
+pub async fn insert_tags<C: ConnectionTrait>(
+    db: &C,
+    tags: Vec<(i32, BTreeSet<String>, Option<Timestamp>)>,
+) -> Result<(), DbErr> {
+    insert_all(
+        db,
+        tags.into_iter()
+            .flat_map(|(article_id, tags, visible_from)| {
+                tags.into_iter().map(move |tag| article_tag::ActiveModel {
+                    article_id: Set(article_id),
+                    tag: Set(tag),
+                    visible_from: Set(visible_from),
+                })
+            }),
+    )
+    .await
+}
+
+/// Deletes every block of the articles `ids` (before their new blocks are inserted).
+pub async fn delete_blocks_of<C: ConnectionTrait>(db: &C, ids: &[i32]) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    article_block::Entity::delete_many()
+        .filter(article_block::Column::ArticleId.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Inserts the blocks of several articles with multi-row statements, each in its order.
+pub async fn insert_blocks<C: ConnectionTrait>(
+    db: &C,
+    blocks: Vec<(i32, Vec<BlockRow>)>,
+) -> Result<(), DbErr> {
+    insert_all(
+        db,
+        blocks.into_iter().flat_map(|(article_id, rows)| {
+            rows.into_iter()
+                .enumerate()
+                .map(move |(position, b)| block_model(article_id, position, b))
+        }),
+    )
+    .await
+}
+
+fn block_model(article_id: i32, position: usize, b: BlockRow) -> article_block::ActiveModel {
+    article_block::ActiveModel {
+        article_id: Set(article_id),
+        position: Set(position as i32),
+        kind: Set(b.kind),
+        heading: Set(b.heading),
+        body: Set(b.body),
+        feeling_list_id: Set(b.feeling_list_id),
+        step_guide_id: Set(b.step_guide_id),
+        promo_id: Set(b.promo_id),
+        ..Default::default()
+    }
+}
+
+/// The tags of the articles `ids`, by article id.
+pub async fn tags_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> Result<HashMap<i32, BTreeSet<String>>, DbErr> {
+    let mut tags: HashMap<i32, BTreeSet<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(tags);
+    }
+    for row in article_tag::Entity::find()
+        .filter(article_tag::Column::ArticleId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        tags.entry(row.article_id).or_default().insert(row.tag);
+    }
+    Ok(tags)
+}
+
+/// The blocks of the articles `ids` as stored, in order, by article id.
+pub async fn blocks_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> Result<HashMap<i32, Vec<BlockRow>>, DbErr> {
+    let mut blocks: HashMap<i32, Vec<BlockRow>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(blocks);
+    }
+    for row in article_block::Entity::find()
+        .filter(article_block::Column::ArticleId.is_in(ids.iter().copied()))
+        .order_by_asc(article_block::Column::ArticleId)
+        .order_by_asc(article_block::Column::Position)
+        .all(db)
+        .await?
+    {
+        blocks
+            .entry(row.article_id)
+            .or_default()
+            .push(BlockRow::of(row));
+    }
+    Ok(blocks)
 }
 
 /// Every article's tags (for an import to compare with), by article id.

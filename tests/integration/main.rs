@@ -15,6 +15,7 @@ mod clicks;
 mod content_events;
 mod fixtures;
 mod import_export;
+mod import_stream;
 mod library;
 mod openapi;
 mod outage;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tether::app::SAMPLE_BUNDLE;
 use tether::clock::ManualClock;
 use tether::config::{Config, CorsOrigins};
-use tether::domain::bundle::Bundle;
+use tether::operations::import::{BundleSource, Quiet};
 use tether::operations::{self, Actor};
 use tether::state::AppState;
 use tether::storage::bundle::ImportReport;
@@ -302,9 +302,10 @@ impl TestApp {
 }
 
 pub async fn import(db: &Store, json: &str) -> Result<ImportReport, String> {
-    let bundle = Bundle::parse(json).map_err(|p| p.to_string())?;
-    operations::import::import(db, Actor::command_line(), bundle, now())
+    let source = BundleSource::Bytes(bytes::Bytes::from(json.to_owned()));
+    operations::import::import(db, Actor::command_line(), source, now(), Arc::new(Quiet))
         .await
+        .map(|imported| imported.report)
         .map_err(|e| e.to_string())
 }
 

@@ -114,6 +114,7 @@ impl From<OpError> for AdminError {
                 AdminError::Unavailable
             }
             OpError::Storage(e) => e.into(),
+            OpError::Unreadable(reason) => AdminError::BadRequest(reason),
             OpError::Conflict => AdminError::BadRequest(
                 "someone saved a newer version in the meantime; reload the page and try again"
                     .into(),

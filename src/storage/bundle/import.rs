@@ -1,13 +1,20 @@
-//! Writing a validated bundle inside a content write: upserts by slug, writing only what
-//! differs, so importing the same bundle twice changes nothing. What changed is reported back
-//! ([`Changes`]) so the operation can record the events readers will see.
+//! Writing a validated bundle inside a content write, element by element as it is read
+//! ([`Importer`]): upserts by slug, writing only what differs, so importing the same bundle
+//! twice changes nothing. The small sections (perspectives, promos, lists, guides, placements)
+//! are kept until they are needed; articles are compared and written in batches of
+//! [`ARTICLE_BATCH`] with multi-row statements, so memory does not grow with the bundle. What
+//! changed is reported back ([`Changes`]) so the operation can record the events readers will
+//! see.
 
 use std::collections::{BTreeSet, HashMap};
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter,
+};
 
-use crate::domain::bundle::Bundle;
-use crate::domain::content::{Article, Perspective, Promo};
+use crate::domain::bundle::Element;
+use crate::domain::content::{Article, FeelingList, Perspective, Promo, StepGuide};
 use crate::domain::promotions::{Placement, promo_shows, window_is_open};
 use crate::domain::publishing::{article_is_public, visible_from};
 use crate::domain::timestamp::Timestamp;
@@ -88,36 +95,137 @@ pub struct Changes {
     pub placements: Vec<PlacementChange>,
 }
 
-/// Writes a bundle already validated against what is stored.
-pub async fn write<C: ConnectionTrait>(
-    db: &C,
-    bundle: &Bundle,
+/// Articles compared and written together (one query per table to read, multi-row writes).
+pub const ARTICLE_BATCH: usize = 500;
+
+/// A bundle being written, element by element, inside the caller's transaction. The elements
+/// must have been checked against what is stored; the small sections must all come before the
+/// first article (the caller reads the bundle in that order).
+#[derive(Debug)]
+pub struct Importer {
     now: Timestamp,
-) -> Result<(ImportReport, Changes), StorageError> {
-    let mut report = ImportReport::default();
-    let mut changes = Changes::default();
-    upsert_perspectives(db, &bundle.perspectives, &mut report, &mut changes).await?;
-    let promos = upsert_promos(db, &bundle.promos, now, &mut report, &mut changes).await?;
-    let feeling_lists = upsert_pieces(db, &bundle.feeling_lists, now, &mut report).await?;
-    let step_guides = upsert_pieces(db, &bundle.step_guides, now, &mut report).await?;
-    changes.feeling_lists = feeling_lists.1;
-    changes.step_guides = step_guides.1;
-    let refs = References {
-        feeling_lists: feeling_lists.0,
-        step_guides: step_guides.0,
-        promos,
-    };
-    upsert_articles(db, &bundle.articles, &refs, now, &mut report, &mut changes).await?;
-    upsert_placements(
-        db,
-        &bundle.placements,
-        &refs.promos,
-        now,
-        &mut report,
-        &mut changes,
-    )
-    .await?;
-    Ok((report, changes))
+    report: ImportReport,
+    changes: Changes,
+    perspectives: Vec<Perspective>,
+    promos: Vec<Promo>,
+    feeling_lists: Vec<FeelingList>,
+    step_guides: Vec<StepGuide>,
+    placements: Vec<Placement>,
+    /// Set once the small sections are written (at the first article, or at the end).
+    refs: Option<References>,
+    batch: Vec<Article>,
+}
+
+impl Importer {
+    pub fn new(now: Timestamp) -> Self {
+        Self {
+            now,
+            report: ImportReport::default(),
+            changes: Changes::default(),
+            perspectives: Vec::new(),
+            promos: Vec::new(),
+            feeling_lists: Vec::new(),
+            step_guides: Vec::new(),
+            placements: Vec::new(),
+            refs: None,
+            batch: Vec::with_capacity(ARTICLE_BATCH),
+        }
+    }
+
+    /// Takes the next element; writes when a batch of articles is full.
+    pub async fn add<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        element: Element,
+    ) -> Result<(), StorageError> {
+        if self.refs.is_some() && !matches!(element, Element::Article(_) | Element::Placement(_)) {
+            return Err(StorageError::BrokenReference(format!(
+                "the bundle's {} came after its articles",
+                element.section().key()
+            )));
+        }
+        match element {
+            Element::Perspective(p) => self.perspectives.push(p),
+            Element::Promo(p) => self.promos.push(p),
+            Element::FeelingList(l) => self.feeling_lists.push(l),
+            Element::StepGuide(g) => self.step_guides.push(g),
+            Element::Placement(p) => self.placements.push(p),
+            Element::Article(a) => {
+                self.write_head(db).await?;
+                self.batch.push(a);
+                if self.batch.len() >= ARTICLE_BATCH {
+                    self.write_batch(db).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what is left; returns what the import did and changed.
+    pub async fn finish<C: ConnectionTrait>(
+        mut self,
+        db: &C,
+    ) -> Result<(ImportReport, Changes), StorageError> {
+        self.write_head(db).await?;
+        self.write_batch(db).await?;
+        let placements = std::mem::take(&mut self.placements);
+        if let Some(refs) = &self.refs {
+            upsert_placements(
+                db,
+                &placements,
+                &refs.promos,
+                self.now,
+                &mut self.report,
+                &mut self.changes,
+            )
+            .await?;
+        }
+        Ok((self.report, self.changes))
+    }
+
+    /// Writes the perspectives, promos, lists and guides (once), so articles can refer to them.
+    async fn write_head<C: ConnectionTrait>(&mut self, db: &C) -> Result<(), StorageError> {
+        if self.refs.is_some() {
+            return Ok(());
+        }
+        let (report, changes, now) = (&mut self.report, &mut self.changes, self.now);
+        upsert_perspectives(db, &std::mem::take(&mut self.perspectives), report, changes).await?;
+        let promos =
+            upsert_promos(db, &std::mem::take(&mut self.promos), now, report, changes).await?;
+        let feeling_lists =
+            upsert_pieces(db, &std::mem::take(&mut self.feeling_lists), now, report).await?;
+        let step_guides =
+            upsert_pieces(db, &std::mem::take(&mut self.step_guides), now, report).await?;
+        changes.feeling_lists = feeling_lists.1;
+        changes.step_guides = step_guides.1;
+        self.refs = Some(References {
+            feeling_lists: feeling_lists.0,
+            step_guides: step_guides.0,
+            promos,
+        });
+        Ok(())
+    }
+
+    async fn write_batch<C: ConnectionTrait>(&mut self, db: &C) -> Result<(), StorageError> {
+        let batch = std::mem::take(&mut self.batch);
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let Some(refs) = &self.refs else {
+            return Err(StorageError::BrokenReference(
+                "articles were written before what they refer to".to_owned(),
+            ));
+        };
+        upsert_articles(
+            db,
+            &batch,
+            refs,
+            self.now,
+            &mut self.report,
+            &mut self.changes,
+        )
+        .await
+    }
 }
 
 async fn upsert_perspectives<C: ConnectionTrait>(
@@ -252,6 +360,17 @@ async fn upsert_pieces<P: StoredPiece, C: ConnectionTrait>(
     Ok((ids, written))
 }
 
+/// Where an article's tags and blocks go: a stored article's id, or a new one's slug (its id
+/// is known once the batch's new rows are inserted).
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Stored(i32),
+    New(&'a str),
+}
+
+/// One batch of articles: compared with what is stored for the same slugs, then written with
+/// one statement per table where the rows allow (new headers, tags, blocks), updated headers
+/// one by one (each checks its version).
 async fn upsert_articles<C: ConnectionTrait>(
     db: &C,
     incoming: &[Article],
@@ -260,12 +379,19 @@ async fn upsert_articles<C: ConnectionTrait>(
     report: &mut ImportReport,
     changes: &mut Changes,
 ) -> Result<(), StorageError> {
-    let stored = article::Entity::find().all(db).await?;
+    let stored = article::Entity::find()
+        .filter(article::Column::Slug.is_in(incoming.iter().map(|a| a.slug.clone())))
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = stored.iter().map(|a| a.id).collect();
     let by_slug: HashMap<&str, &article::Model> =
         stored.iter().map(|a| (a.slug.as_str(), a)).collect();
-    let mut stored_tags = articles::all_tags(db).await?;
-    let mut stored_blocks = articles::all_blocks(db).await?;
+    let mut stored_tags = articles::tags_of(db, &ids).await?;
+    let mut stored_blocks = articles::blocks_of(db, &ids).await?;
 
+    let mut new_articles: Vec<&Article> = Vec::new();
+    let mut tag_writes = Vec::new();
+    let mut block_writes = Vec::new();
     for a in incoming {
         let tags: BTreeSet<String> = a.tags.iter().cloned().collect();
         let blocks: Vec<BlockRow> = a
@@ -292,24 +418,25 @@ async fn upsert_articles<C: ConnectionTrait>(
             report.record(Outcome::Unchanged);
             continue;
         }
-        let id = match existing {
+        let target = match existing {
             Some(row) => {
                 if !articles::update_if_version(db, row.id, row.version, a, now).await? {
                     return Err(StorageError::Database(DbErr::RecordNotUpdated));
                 }
                 report.record(Outcome::Updated);
-                row.id
+                Target::Stored(row.id)
             }
             None => {
                 report.record(Outcome::Created);
-                articles::insert(db, a, now).await?
+                new_articles.push(a);
+                Target::New(&a.slug)
             }
         };
         if tags_changed {
-            articles::replace_tags(db, id, &tags, visible_from(a.status, a.published_at)).await?;
+            tag_writes.push((target, tags, visible_from(a.status, a.published_at)));
         }
         if blocks_changed {
-            articles::replace_blocks(db, id, blocks).await?;
+            block_writes.push((target, blocks));
         }
         changes.articles.push(ArticleChange {
             slug: a.slug.clone(),
@@ -318,6 +445,39 @@ async fn upsert_articles<C: ConnectionTrait>(
             visible: article_is_public(a.status, a.published_at, now),
         });
     }
+
+    let new_ids = articles::insert_many(db, &new_articles, now).await?;
+    let id_of = |target: Target<'_>| match target {
+        Target::Stored(id) => Ok(id),
+        Target::New(slug) => new_ids.get(slug).copied().ok_or_else(|| {
+            StorageError::Database(DbErr::RecordNotFound(format!("article \"{slug}\"")))
+        }),
+    };
+    // Only stored articles have rows to replace; new ones get theirs inserted.
+    let stored_of = |target: &Target<'_>| match target {
+        Target::Stored(id) => Some(*id),
+        Target::New(_) => None,
+    };
+    let replaced: Vec<i32> = tag_writes
+        .iter()
+        .filter_map(|(t, _, _)| stored_of(t))
+        .collect();
+    articles::delete_tags_of(db, &replaced).await?;
+    let tag_writes = tag_writes
+        .into_iter()
+        .map(|(target, tags, from)| Ok((id_of(target)?, tags, from)))
+        .collect::<Result<Vec<_>, StorageError>>()?;
+    articles::insert_tags(db, tag_writes).await?;
+    let replaced: Vec<i32> = block_writes
+        .iter()
+        .filter_map(|(t, _)| stored_of(t))
+        .collect();
+    articles::delete_blocks_of(db, &replaced).await?;
+    let block_writes = block_writes
+        .into_iter()
+        .map(|(target, blocks)| Ok((id_of(target)?, blocks)))
+        .collect::<Result<Vec<_>, StorageError>>()?;
+    articles::insert_blocks(db, block_writes).await?;
     Ok(())
 }
 

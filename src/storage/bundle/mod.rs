@@ -5,7 +5,7 @@ pub mod export;
 pub mod import;
 
 pub use export::export;
-pub use import::{Changes, ImportReport, write};
+pub use import::{Changes, ImportReport, Importer};
 
 use std::collections::HashSet;
 
