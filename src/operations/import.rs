@@ -25,7 +25,7 @@ use crate::domain::timestamp::Timestamp;
 use crate::operations::{Actor, OpError, audience};
 use crate::storage::bundle::{self, ImportReport, Importer};
 use crate::storage::entities::promo;
-use crate::storage::{StorageError, Store};
+use crate::storage::{StorageError, Store, maintenance};
 
 /// Where a bundle's bytes come from. It is read twice (checked, then written), so it must
 /// give the same bytes each time: bytes in memory, or a file nobody changes meanwhile (a
@@ -178,6 +178,12 @@ pub async fn import(
         })
         .await?;
     tracing::info!(seconds = writing.elapsed().as_secs_f64(), "bundle written");
+    if report.changed_anything() {
+        // The import is done either way: stale statistics make reads slower, never wrong.
+        if let Err(error) = maintenance::refresh_statistics(store).await {
+            tracing::warn!(%error, "could not refresh the planner's statistics after the import");
+        }
+    }
     Ok(Imported {
         report,
         counts,

@@ -399,3 +399,33 @@ async fn command_line_import_export_and_migrate() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read"));
 }
+
+/// After an import the planner knows the tables' new sizes (PostgreSQL's `ANALYZE`, SQLite's
+/// `PRAGMA optimize`), so the first searches after a large import do not scan.
+#[tokio::test]
+async fn an_import_leaves_the_planner_statistics_fresh() {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    let app = TestApp::empty().await;
+    let articles: Vec<Value> = (0..30)
+        .map(|i| article(&format!("fresh-{i}"), "Fresh", &hours_ago(i + 1)))
+        .collect();
+    import(&app.db, &bundle(json!({"articles": articles})).to_string())
+        .await
+        .unwrap();
+    let db = app.db.conn();
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'articles' \
+             AND last_analyze IS NOT NULL"
+        }
+        _ => "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'articles'",
+    };
+    let row = db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap()
+        .unwrap();
+    let analyzed: i64 = row.try_get_by_index(0).unwrap();
+    assert!(analyzed > 0, "no statistics for articles after an import");
+}
