@@ -185,7 +185,7 @@ http {
     server {
         listen 127.0.0.1:$nginx_port;
         root $(dirname "$file");
-        location = /$(basename "$file") { default_type $type; }
+        location = /$(basename "$file") { default_type "$type"; }
     }
 }
 NGINX
@@ -270,7 +270,8 @@ for size in $SIZES; do
     read -r export_s export_mb <<<"$(time_figures "$OUT/logs/export-$backend-$size.time")"
     export_size=$(( $(stat -c %s "$OUT/export.json") / 1048576 ))
     rm -f "$OUT/export.json"
-    tether TETHER_PASSWORD="$PASSWORD" "$BIN" user create --email "$EMAIL" --role admin >/dev/null 2>&1
+    tether TETHER_PASSWORD="$PASSWORD" "$BIN" user create --email "$EMAIL" --role admin \
+        > "$OUT/logs/user-$backend-$size.log" 2>&1 || { cat "$OUT/logs/user-$backend-$size.log" >&2; exit 1; }
 
     # 2. Uncached reads, then 4a: the uncached mix while an editor saves.
     log "uncached reads"
