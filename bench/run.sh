@@ -143,7 +143,8 @@ start_editor() {
     editor_pid=$!
     sleep 1.5  # signed in and saving before the reads start
 }
-stop_editor() { kill -TERM "$editor_pid"; wait "$editor_pid" || true; cat "$OUT/logs/$1.txt"; }
+# Stops it (in this shell, not a subshell: only the shell that started it can wait for it).
+stop_editor() { kill -TERM "$editor_pid"; wait "$editor_pid" || true; }
 
 stored_clicks() {
     local sql="select coalesce(sum(clicks), 0) from promo_click_counts"
@@ -287,7 +288,8 @@ for size in $SIZES; do
     log "uncached mix while an editor saves"
     start_editor "editor-uncached-$backend-$size"
     mix_saves=$(wrk_paths "mix-saves-$backend-$size" "$base" "$C/mix-paths.txt")
-    read -r u_ok u_total u_p50 u_max <<<"$(stop_editor "editor-uncached-$backend-$size")"
+    stop_editor
+    read -r u_ok u_total u_p50 u_max < "$OUT/logs/editor-uncached-$backend-$size.txt"
     uncached_mb=$(vmhwm "$server_pid")
     stop_server
 
@@ -307,7 +309,8 @@ for size in $SIZES; do
     log "cached mix while an editor saves"
     start_editor "editor-cached-$backend-$size"
     cmix_saves=$(wrk_paths "cached-mix-saves-$backend-$size" "$base" "$C/cached-mix-paths.txt")
-    read -r c_ok c_total c_p50 c_max <<<"$(stop_editor "editor-cached-$backend-$size")"
+    stop_editor
+    read -r c_ok c_total c_p50 c_max < "$OUT/logs/editor-cached-$backend-$size.txt"
     cached_mb=$(vmhwm "$server_pid")
     log "tracked-link redirects"
     clicks_before=$(stored_clicks)
