@@ -289,7 +289,7 @@ for size in $SIZES; do
     start_editor "editor-uncached-$backend-$size"
     mix_saves=$(wrk_paths "mix-saves-$backend-$size" "$base" "$C/mix-paths.txt")
     stop_editor
-    read -r u_ok u_total u_p50 u_max < "$OUT/logs/editor-uncached-$backend-$size.txt"
+    read -r u_ok u_total u_p50 u_max < "$OUT/logs/editor-uncached-$backend-$size.txt" || true
     uncached_mb=$(vmhwm "$server_pid")
     stop_server
 
@@ -310,7 +310,7 @@ for size in $SIZES; do
     start_editor "editor-cached-$backend-$size"
     cmix_saves=$(wrk_paths "cached-mix-saves-$backend-$size" "$base" "$C/cached-mix-paths.txt")
     stop_editor
-    read -r c_ok c_total c_p50 c_max < "$OUT/logs/editor-cached-$backend-$size.txt"
+    read -r c_ok c_total c_p50 c_max < "$OUT/logs/editor-cached-$backend-$size.txt" || true
     cached_mb=$(vmhwm "$server_pid")
     log "tracked-link redirects"
     clicks_before=$(stored_clicks)
