@@ -10,9 +10,10 @@
 #      (?q=w1+w2, words of Zipf rank 200-1000), single articles, and a mix of the four;
 #   3. with the read cache on: one article with plain wrk (no script), then nginx serving the same
 #      bytes from a file with the same wrk settings, one after the other;
-#   4. reads (the uncached mix, and the cached article + list mix) without, then with, an editor
+#   4. reads (the uncached mix with and without searches, and the cached article + list mix)
+#      without, then with, an editor
 #      saving an article once a second through the admin's forms (bench/editor_loop.py);
-#   5. the uncached mix without, then during, `tether import` of IMPORT_DURING new articles into
+#   5. the uncached mix without searches, before, then during, `tether import` of IMPORT_DURING new articles into
 #      the same database;
 #   6. the server's peak RSS (VmHWM) under load, cache on and off;
 #   7. the tracked-link redirect (/go/{slug}, every request a counted click), then a graceful stop
@@ -159,9 +160,16 @@ median_total() {
     python3 - "$1" "$2" <<'PY'
 import json, random, statistics, sys, urllib.request
 base, paths = sys.argv[1], [l.strip() for l in open(sys.argv[2]) if l.strip()]
-totals = [json.load(urllib.request.urlopen(base + p))["meta"]["total"]
-          for p in random.Random(1).sample(paths, min(30, len(paths)))]
-print(f"{statistics.median(totals):.0f} {min(totals)} {max(totals)}")
+totals, failed = [], 0
+for p in random.Random(1).sample(paths, min(30, len(paths))):
+    try:
+        totals.append(json.load(urllib.request.urlopen(base + p, timeout=60))["meta"]["total"])
+    except Exception:
+        failed += 1
+if totals:
+    print(f"{statistics.median(totals):.0f} {min(totals)} {max(totals)} {failed}")
+else:
+    print(f"- - - {failed}")
 PY
 }
 
@@ -213,6 +221,9 @@ corpus() {
     sed 's|^|/api/v1/articles?q=|' "$dir/queries.txt" > "$dir/search-paths.txt"
     # The mix: as many of each kind (drawn with repetition), shuffled.
     for kind in list tag search article; do shuf -r -n 2500 "$dir/$kind-paths.txt"; done | shuf > "$dir/mix-paths.txt"
+    # Without searches too: a search slow enough to hold a database connection for seconds makes
+    # the four-way mix measure searches only, and hides what saves or an import do to the rest.
+    for kind in list tag article; do shuf -r -n 2500 "$dir/$kind-paths.txt"; done | shuf > "$dir/mix3-paths.txt"
     for kind in list article; do shuf -r -n 5000 "$dir/$kind-paths.txt"; done | shuf > "$dir/cached-mix-paths.txt"
 }
 
@@ -278,16 +289,18 @@ for size in $SIZES; do
     log "uncached reads"
     start_server "serve-uncached-$backend-$size" TETHER_READ_CACHE_MB=0
     WRK_PATHS="$C/mix-paths.txt" wrk -t1 -c4 -d2s -s bench/rotate.lua "$base" >/dev/null  # warm-up
-    read -r tag_median tag_min tag_max <<<"$(median_total "$base" "$C/tag-paths.txt")"
-    read -r q_median q_min q_max <<<"$(median_total "$base" "$C/search-paths.txt")"
+    read -r tag_median tag_min tag_max tag_failed <<<"$(median_total "$base" "$C/tag-paths.txt")"
+    read -r q_median q_min q_max q_failed <<<"$(median_total "$base" "$C/search-paths.txt")"
     list=$(wrk_paths "list-$backend-$size" "$base" "$C/list-paths.txt")
     tagr=$(wrk_paths "tag-$backend-$size" "$base" "$C/tag-paths.txt")
     search=$(wrk_paths "search-$backend-$size" "$base" "$C/search-paths.txt")
     articler=$(wrk_paths "article-$backend-$size" "$base" "$C/article-paths.txt")
     mix=$(wrk_paths "mix-$backend-$size" "$base" "$C/mix-paths.txt")
-    log "uncached mix while an editor saves"
+    mix3=$(wrk_paths "mix3-$backend-$size" "$base" "$C/mix3-paths.txt")
+    log "uncached mixes while an editor saves"
     start_editor "editor-uncached-$backend-$size"
     mix_saves=$(wrk_paths "mix-saves-$backend-$size" "$base" "$C/mix-paths.txt")
+    mix3_saves=$(wrk_paths "mix3-saves-$backend-$size" "$base" "$C/mix3-paths.txt")
     stop_editor
     read -r u_ok u_total u_p50 u_max < "$OUT/logs/editor-uncached-$backend-$size.txt" || true
     uncached_mb=$(vmhwm "$server_pid")
@@ -321,12 +334,12 @@ for size in $SIZES; do
     go_stored=$(( $(stored_clicks) - clicks_before ))
 
     # 5. Reads during an import into the same database.
-    log "uncached mix during an import of $IMPORT_DURING articles"
+    log "uncached mix without searches during an import of $IMPORT_DURING articles"
     start_server "serve-import-$backend-$size" TETHER_READ_CACHE_MB=0
     WRK_PATHS="$C/mix-paths.txt" wrk -t1 -c4 -d2s -s bench/rotate.lua "$base" >/dev/null  # warm-up
-    mix_before=$(wrk_paths "mix-before-import-$backend-$size" "$base" "$C/mix-paths.txt")
+    mix_before=$(wrk_paths "mix-before-import-$backend-$size" "$base" "$C/mix3-paths.txt")
     # wrk runs until the import is over: it stops on SIGINT and reports what it measured.
-    WRK_PATHS="$C/mix-paths.txt" wrk -t"$THREADS" -c"$CONNECTIONS" -d3600s --latency -s bench/rotate.lua "$base" \
+    WRK_PATHS="$C/mix3-paths.txt" wrk -t"$THREADS" -c"$CONNECTIONS" -d3600s --latency -s bench/rotate.lua "$base" \
         > "$OUT/wrk/mix-during-import-$backend-$size.txt" &
     wrk_pid=$!
     sleep 1
@@ -349,8 +362,8 @@ for size in $SIZES; do
         echo "## $backend, $size articles"
         echo
         echo "Corpus: $size articles × 10 blocks (bundle $bundle_mb MB), $(wc -l < "$C/tags.txt") tags, $(wc -l < "$C/queries.txt") two-word queries."
-        echo "A tag filter matches a median of $tag_median articles (min $tag_min, max $tag_max, 30 tags sampled);"
-        echo "a search a median of $q_median (min $q_min, max $q_max, 30 queries sampled)."
+        echo "A tag filter matches a median of $tag_median articles (min $tag_min, max $tag_max, 30 tags sampled, $tag_failed failed);"
+        echo "a search a median of $q_median (min $q_min, max $q_max, 30 queries sampled, one at a time, $q_failed failed)."
         echo
         echo "| step | wall | peak RSS | notes |"
         echo "| --- | --- | --- | --- |"
@@ -367,6 +380,7 @@ for size in $SIZES; do
         read_row "\`?q=w1+w2\`, random of $(wc -l < "$C/queries.txt")" "$search"
         read_row "\`/articles/{slug}\`, random of $size" "$articler"
         read_row "mix of the four (equal shares)" "$mix"
+        read_row "mix without searches (list, tag, article)" "$mix3"
         echo
         echo "Cached single article (plain \`$WRK\`, no script, $sample, $article_kb KB) and nginx serving the same bytes, one after the other:"
         echo
@@ -380,15 +394,16 @@ for size in $SIZES; do
         echo
         echo "| reads | req/s without | req/s with saves | with / without | p99 ms without | p99 ms with | non-2xx with | saves ok / total | save p50 / max ms |"
         echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-        echo "| uncached mix | $(r "$mix" 0) | $(r "$mix_saves" 0) | $(pct "$(r "$mix_saves" 0)" "$(r "$mix" 0)") | $(r "$mix" 2) | $(r "$mix_saves" 2) | $(r "$mix_saves" 4) | $u_ok / $u_total | $u_p50 / $u_max |"
+        echo "| uncached mix without searches | $(r "$mix3" 0) | $(r "$mix3_saves" 0) | $(pct "$(r "$mix3_saves" 0)" "$(r "$mix3" 0)") | $(r "$mix3" 2) | $(r "$mix3_saves" 2) | $(r "$mix3_saves" 4) | (same editor) | |"
+        echo "| uncached mix of the four | $(r "$mix" 0) | $(r "$mix_saves" 0) | $(pct "$(r "$mix_saves" 0)" "$(r "$mix" 0)") | $(r "$mix" 2) | $(r "$mix_saves" 2) | $(r "$mix_saves" 4) | $u_ok / $u_total | $u_p50 / $u_max |"
         echo "| cached article + list mix | $(r "$cmix" 0) | $(r "$cmix_saves" 0) | $(pct "$(r "$cmix_saves" 0)" "$(r "$cmix" 0)") | $(r "$cmix" 2) | $(r "$cmix_saves" 2) | $(r "$cmix_saves" 4) | $c_ok / $c_total | $c_p50 / $c_max |"
         echo
-        echo "Reads during \`tether import\` of $IMPORT_DURING new articles into the same database (uncached mix; wrk runs from 1 s before the import to 1 s after):"
+        echo "Reads during \`tether import\` of $IMPORT_DURING new articles into the same database (uncached mix without searches; wrk runs from 1 s before the import to 1 s after):"
         echo
         echo "| reads | req/s | p50 ms | p99 ms | non-2xx | socket errors | requests |"
         echo "| --- | --- | --- | --- | --- | --- | --- |"
-        read_row "uncached mix, before the import" "$mix_before"
-        read_row "uncached mix, during the import ($(pct "$(r "$during" 0)" "$(r "$mix_before" 0)") of before)" "$during"
+        read_row "uncached mix without searches, before the import" "$mix_before"
+        read_row "uncached mix without searches, during the import ($(pct "$(r "$during" 0)" "$(r "$mix_before" 0)") of before)" "$during"
         echo
         echo "The import: exit $import_rc, $during_import_s s, peak RSS $during_import_mb MB: $(grep -v '^\s*$' "$OUT/logs/import-during-$backend-$size.log" | tail -1 | cut -c1-200)"
         echo
@@ -410,7 +425,7 @@ for size in $SIZES; do
     } > "$file"
     cat "$file"
     details+=("$file")
-    summary+=("| $backend | $size | $import_s s / $import_mb MB | $export_s s / $export_mb MB | $(r "$list" 2) | $(r "$tagr" 2) | $(r "$search" 2) | $(r "$articler" 2) | $(python3 -c "import sys; print(f'{float(sys.argv[1]) / max(float(sys.argv[2]), 1):.2f}×')" "$(r "$cached" 0)" "$(r "$static" 0)") | $(pct "$(r "$mix_saves" 0)" "$(r "$mix" 0)") / $(pct "$(r "$cmix_saves" 0)" "$(r "$cmix" 0)") | $(pct "$(r "$during" 0)" "$(r "$mix_before" 0)") | $uncached_mb / $cached_mb MB |")
+    summary+=("| $backend | $size | $import_s s / $import_mb MB | $export_s s / $export_mb MB | $(r "$list" 2) | $(r "$tagr" 2) | $(r "$search" 2) | $(r "$articler" 2) | $(python3 -c "import sys; print(f'{float(sys.argv[1]) / max(float(sys.argv[2]), 1):.2f}×')" "$(r "$cached" 0)" "$(r "$static" 0)") | $(pct "$(r "$mix3_saves" 0)" "$(r "$mix3" 0)") / $(pct "$(r "$mix_saves" 0)" "$(r "$mix" 0)") / $(pct "$(r "$cmix_saves" 0)" "$(r "$cmix" 0)") | $(pct "$(r "$during" 0)" "$(r "$mix_before" 0)") | $uncached_mb / $cached_mb MB |")
   done
 done
 
@@ -436,7 +451,7 @@ LOAD_END=$(uptime)
     echo "Uncached reads are bound by the database's queries (and by SQLite's or PostgreSQL's CPU);"
     echo "cached reads by HTTP and the per-request content-version check; import/export by one core."
     echo
-    echo "| database | articles | import wall / RSS | export wall / RSS | uncached p99 ms: list | tag | search | article | cached article / nginx | reads with saves (uncached / cached) | reads during import | server RSS (cache off / on) |"
+    echo "| database | articles | import wall / RSS | export wall / RSS | uncached p99 ms: list | tag | search | article | cached article / nginx | reads with saves (uncached no search / uncached all / cached) | reads during import | server RSS (cache off / on) |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     printf '%s\n' "${summary[@]}"
     echo
