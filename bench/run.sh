@@ -4,7 +4,7 @@
 # vocabulary, 200 skewed tags; bench/gen_bundle.py), it measures:
 #
 #   1. `tether import` into a fresh database and `tether export`: wall time and peak RSS
-#      (/usr/bin/time -v); on PostgreSQL then ANALYZE (Tether does not run it after an import);
+#      (/usr/bin/time -v; the import ends by refreshing the planner's statistics);
 #   2. uncached reads (TETHER_READ_CACHE_MB=0), wrk with random paths from a file: deep list pages
 #      (?page=N over every page), tag filters (?tag=T over every tag), two-word searches
 #      (?q=w1+w2, words of Zipf rank 200-1000), single articles, and a mix of the four;
@@ -103,6 +103,12 @@ PY
 wrk_paths() {
     local name=$1 base=$2 paths=$3
     WRK_PATHS="$paths" $WRK -s bench/rotate.lua "$base" > "$OUT/wrk/$name.txt"
+    python3 bench/wrkstat.py < "$OUT/wrk/$name.txt"
+}
+# The same at 8 connections: latency with less queueing behind the 2 cores (the issue's 100k table).
+wrk_paths8() {
+    local name=$1 base=$2 paths=$3
+    WRK_PATHS="$paths" wrk -t2 -c8 -d"$DURATION" --latency -s bench/rotate.lua "$base" > "$OUT/wrk/$name.txt"
     python3 bench/wrkstat.py < "$OUT/wrk/$name.txt"
 }
 wrk_plain() {
@@ -266,15 +272,6 @@ for size in $SIZES; do
         || { cat "$OUT/logs/import-$backend-$size.log" >&2; exit 1; }
     read -r import_s import_mb <<<"$(time_figures "$OUT/logs/import-$backend-$size.time")"
     bundle_mb=$(( $(stat -c %s "$C/bundle.json") / 1048576 ))
-    analyze="-"
-    if [[ $backend == postgres ]]; then
-        t0=$(date +%s.%N)
-        psql -X -q "$url" -c "ANALYZE" >/dev/null
-        analyze=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$t0" "$(date +%s.%N)")
-        notes+=("Tether does not ANALYZE after an import: the benchmark ran \`ANALYZE\` through psql (${analyze} s) so that the planner has statistics for the new rows.")
-    else
-        notes+=("SQLite: no ANALYZE was run (Tether does not run it; the planner works without sqlite_stat1).")
-    fi
     log "export"
     tether /usr/bin/time -v -o "$OUT/logs/export-$backend-$size.time" "$BIN" export --out "$OUT/export.json" \
         > "$OUT/logs/export-$backend-$size.log" 2>&1 \
@@ -297,6 +294,9 @@ for size in $SIZES; do
     articler=$(wrk_paths "article-$backend-$size" "$base" "$C/article-paths.txt")
     mix=$(wrk_paths "mix-$backend-$size" "$base" "$C/mix-paths.txt")
     mix3=$(wrk_paths "mix3-$backend-$size" "$base" "$C/mix3-paths.txt")
+    list8=$(wrk_paths8 "list8-$backend-$size" "$base" "$C/list-paths.txt")
+    tag8=$(wrk_paths8 "tag8-$backend-$size" "$base" "$C/tag-paths.txt")
+    search8=$(wrk_paths8 "search8-$backend-$size" "$base" "$C/search-paths.txt")
     log "uncached mixes while an editor saves"
     start_editor "editor-uncached-$backend-$size"
     mix_saves=$(wrk_paths "mix-saves-$backend-$size" "$base" "$C/mix-paths.txt")
@@ -368,7 +368,6 @@ for size in $SIZES; do
         echo "| step | wall | peak RSS | notes |"
         echo "| --- | --- | --- | --- |"
         echo "| \`tether import\` (fresh database) | $import_s s | $import_mb MB | bundle $bundle_mb MB |"
-        [[ $backend == postgres ]] && echo "| \`ANALYZE\` (psql, by the benchmark) | $analyze s | - | Tether does not run it |"
         echo "| \`tether export\` | $export_s s | $export_mb MB | $export_size MB written |"
         echo
         echo "Uncached reads (TETHER_READ_CACHE_MB=0), \`$WRK -s bench/rotate.lua\`, random paths:"
@@ -381,6 +380,14 @@ for size in $SIZES; do
         read_row "\`/articles/{slug}\`, random of $size" "$articler"
         read_row "mix of the four (equal shares)" "$mix"
         read_row "mix without searches (list, tag, article)" "$mix3"
+        echo
+        echo "The same uncached list, tag and search reads at 8 connections (\`wrk -t2 -c8 -d$DURATION --latency\`), where less of the latency is queueing:"
+        echo
+        echo "| request | req/s | p50 ms | p99 ms | non-2xx | socket errors | requests |"
+        echo "| --- | --- | --- | --- | --- | --- | --- |"
+        read_row "\`?page=N\`, 8 connections" "$list8"
+        read_row "\`?tag=T\`, 8 connections" "$tag8"
+        read_row "\`?q=w1+w2\`, 8 connections" "$search8"
         echo
         echo "Cached single article (plain \`$WRK\`, no script, $sample, $article_kb KB) and nginx serving the same bytes, one after the other:"
         echo
@@ -420,7 +427,7 @@ for size in $SIZES; do
         echo
         echo "After a graceful stop (SIGTERM): $go_stored clicks stored for the $go_total redirects wrk counted (wrk does not count answers still in flight when its time is up, at most one per connection: up to $CONNECTIONS more stored than counted is exact)."
         echo
-        printf -- '- %s\n' "${notes[@]}"
+        if ((${#notes[@]})); then printf -- '- %s\n' "${notes[@]}"; fi
         echo
     } > "$file"
     cat "$file"
