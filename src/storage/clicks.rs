@@ -126,6 +126,8 @@ async fn add_counts(
                 .await?,
         );
     }
+    // The database returns them in no particular order; they are looked up by binary search.
+    promos.sort_unstable();
     let mut slugs: Vec<&str> = clicks.iter().filter_map(|c| c.2.as_deref()).collect();
     slugs.sort_unstable();
     slugs.dedup();

@@ -96,6 +96,34 @@ async fn waiting_clicks_are_written_within_about_a_second_without_a_flush() {
     assert_eq!(app.state.clicks.waiting(), 0);
 }
 
+/// Clicks on many promos in one write all count (the write looks each promo up among those
+/// still stored; a lookup that assumed the database's order dropped half of 20 promos' clicks).
+#[tokio::test]
+async fn clicks_on_twenty_promos_in_one_write_all_count() {
+    let app = TestApp::start(Options::default()).await;
+    let slugs: Vec<String> = (0..20).map(|i| format!("offer-{i}")).collect();
+    let promos: Vec<serde_json::Value> = slugs
+        .iter()
+        .map(|slug| promo_json(slug, "affiliate"))
+        .collect();
+    app.import_value(&bundle(json!({ "promos": promos }))).await;
+    let client = no_redirects();
+    for (i, slug) in slugs.iter().enumerate() {
+        for _ in 0..=i {
+            let url = app.url(&format!("/go/{slug}"));
+            assert_eq!(redirect(&client, &url).await, StatusCode::FOUND);
+        }
+    }
+    app.state.clicks.flush().await;
+    for (i, slug) in slugs.iter().enumerate() {
+        assert_eq!(
+            counted_in_database(&app, slug).await,
+            i as u64 + 1,
+            "clicks on {slug}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn redirects_beyond_the_backlog_cap_wait_for_room_and_none_is_lost() {
     let cap = 5;
