@@ -230,21 +230,7 @@ async fn read_all<C: ConnectionTrait>(db: &C, now: Timestamp) -> Result<Bundle, 
         .all(db)
         .await?
         .into_iter()
-        .map(|a| Article {
-            tags: tags.remove(&a.id).unwrap_or_default().into_iter().collect(),
-            blocks: blocks
-                .remove(&a.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|row| refs.block(row))
-                .collect(),
-            status: effective_status(a.status, a.published_at, now),
-            slug: a.slug,
-            title: a.title,
-            subtitle: a.subtitle,
-            summary: a.summary,
-            published_at: a.published_at,
-        })
+        .map(|a| article_of(a, &mut tags, &mut blocks, &refs, now))
         .collect();
 
     let mut placements: Vec<Placement> = promo_placement::Entity::find()
