@@ -175,9 +175,20 @@ async fn search<C: ConnectionTrait>(
         }
         sql
     };
-    let total = number(db, &build(true)).await?;
+    // One evaluation gives the page and (by a window count) the total; only a page past the end,
+    // which has no row to carry it, is counted separately.
+    let rows = db.query_all_raw(build(false).statement()).await?;
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut total = 0_i64;
+    for row in &rows {
+        ids.push(row.try_get_by_index::<i32>(0)?);
+        total = row.try_get_by_index::<i64>(1)?;
+    }
+    if ids.is_empty() && selection.offset > 0 {
+        total = number(db, &build(true)).await?;
+    }
     Ok(PageIds {
-        ids: ids_of(db, &build(false)).await?,
+        ids,
         total: u64::try_from(total).unwrap_or(0),
     })
 }
@@ -248,7 +259,7 @@ fn sqlite_search(sql: &mut Sql, query: &SearchQuery, counting: bool) {
     sql.push(if counting {
         ") SELECT count(*) FROM (SELECT id FROM hits GROUP BY id) h"
     } else {
-        ") SELECT a.id FROM (SELECT id, min(rank) AS rank FROM hits GROUP BY id) h"
+        ") SELECT a.id, count(*) OVER () FROM (SELECT id, min(rank) AS rank FROM hits GROUP BY id) h"
     })
     .push(" JOIN articles a ON a.id = h.id WHERE 1 = 1");
 }
@@ -270,7 +281,7 @@ fn postgres_search(sql: &mut Sql, query: &SearchQuery, counting: bool) {
     sql.push(if counting {
         "SELECT count(*) FROM articles a WHERE a.id IN ("
     } else {
-        "SELECT a.id FROM ("
+        "SELECT a.id, count(*) OVER () FROM ("
     });
     sql.push("SELECT id FROM articles WHERE search_vector @@ (");
     postgres_tsquery(sql, &wanted, &excluded);
