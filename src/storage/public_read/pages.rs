@@ -378,9 +378,16 @@ mod tests {
 
     #[test]
     fn postgres_searches_bind_every_term() {
+        let query = SearchQuery::parse("calm -anxious attach");
+        // Counting: both branches (3 terms, then the prefix and the 2 other terms).
         let mut sql = Sql::new(DatabaseBackend::Postgres);
-        postgres_search(&mut sql, &SearchQuery::parse("calm -anxious attach"), true);
-        assert_eq!(sql.values.len(), 8, "{}", sql.text);
+        postgres_search(&mut sql, &query, true);
+        assert_eq!(sql.values.len(), 6, "{}", sql.text);
         assert!(!sql.text.contains("calm") && !sql.text.contains("anxious"));
+        // The page: the same, and the rank's 2 wanted terms and prefix.
+        let mut sql = Sql::new(DatabaseBackend::Postgres);
+        postgres_search(&mut sql, &query, false);
+        assert_eq!(sql.values.len(), 9, "{}", sql.text);
+        assert!(!sql.text.contains("calm") && !sql.text.contains("attach"));
     }
 }
