@@ -145,10 +145,14 @@ async fn visible_slugs<C: ConnectionTrait>(
     if let Some(filter) = filter {
         query = query.filter(filter);
     }
-    query
-        .order_by_asc(article::Column::Slug)
+    // No ORDER BY in SQL: with one, the database walks every article in slug order looking for
+    // the few that show a piece (seconds at 100,000 articles, once per piece an import writes);
+    // without, it starts from the blocks' index. Any BULK_ARTICLES + 1 rows tell "too many".
+    let mut slugs: Vec<String> = query
         .limit(BULK_ARTICLES as u64 + 1)
         .into_tuple()
         .all(db)
-        .await
+        .await?;
+    slugs.sort_unstable();
+    Ok(slugs)
 }
