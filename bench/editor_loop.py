@@ -19,7 +19,18 @@ import write_concurrency as wc  # noqa: E402
 def main():
     port, email, slug = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     browser = wc.Browser(port, "editor")
-    browser.sign_in(email, os.environ["TETHER_PASSWORD"])
+    # A server busy with slow reads may answer 503 for a while: keep trying for a minute.
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            browser.sign_in(email, os.environ["TETHER_PASSWORD"])
+            break
+        except (wc.BenchError, OSError) as error:
+            browser.close()
+            if time.monotonic() > deadline:
+                raise
+            print(f"sign-in failed, retrying: {str(error)[:200]}", file=sys.stderr, flush=True)
+            time.sleep(1)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -28,7 +28,7 @@
 #   BACKENDS=sqlite SIZES="1000 20000" bash bench/run.sh
 #
 # Knobs: SIZES, BACKENDS, DURATION (wrk, e.g. 15s), CONNECTIONS (32), THREADS (2),
-# IMPORT_DURING (5000), RUN_CLICKS (1), PG_SERVER, CARGO_TARGET_DIR or BIN, SKIP_BUILD=1, OUT.
+# IMPORT_DURING (5000), RUN_CLICKS (1), REUSE_SQLITE (0), PG_SERVER, CARGO_TARGET_DIR or BIN, SKIP_BUILD=1, OUT.
 #
 # Only localhost is contacted. Needs wrk and nginx (apt-get installs them when missing), python3,
 # /usr/bin/time, and psql plus a PostgreSQL server at PG_SERVER for the postgres backend.
@@ -46,8 +46,9 @@ RUN_CLICKS=${RUN_CLICKS:-1}
 PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}
 TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
 BIN=${BIN:-$TARGET_DIR/release/tether}
-EMAIL=bench@example.com
-PASSWORD="bench-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
+TOKEN=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+EMAIL="bench-${TOKEN:0:8}@example.com"  # a new admin per run: a reused database may hold older ones
+PASSWORD="bench-$TOKEN"
 WRK="wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency"
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -141,7 +142,7 @@ start_server() {
     done
     echo "tether serve did not answer within 60 s" >&2; exit 1
 }
-stop_server() { kill -TERM "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
+stop_server() { kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
 
 # The editor loop in the background; its figures go to $OUT/logs/$1.txt when it is stopped.
 start_editor() {
@@ -151,7 +152,7 @@ start_editor() {
     sleep 1.5  # signed in and saving before the reads start
 }
 # Stops it (in this shell, not a subshell: only the shell that started it can wait for it).
-stop_editor() { kill -TERM "$editor_pid"; wait "$editor_pid" || true; }
+stop_editor() { kill -TERM "$editor_pid" 2>/dev/null || true; wait "$editor_pid" || true; }
 
 stored_clicks() {
     local sql="select coalesce(sum(clicks), 0) from promo_click_counts"
@@ -252,20 +253,37 @@ for size in $SIZES; do
     log "== $backend, $size articles"
     case $backend in
         sqlite)
-            rm -f "$OUT"/bench.db*
-            url="sqlite://$OUT/bench.db?mode=rwc" ;;
+            url="sqlite://$OUT/bench.db?mode=rwc"
+            if [[ "${REUSE_SQLITE:-0}" == 1 && -s "$OUT/bench.db" && -s "$OUT/logs/export-sqlite-$size.time" ]]; then
+                reuse=1
+            else
+                reuse=0
+                rm -f "$OUT"/bench.db*
+            fi ;;
         postgres)
             db="tether_bench_$size"
             pg_databases+=("$db")
             psql -X -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
             psql -X -q "$PG_SERVER/postgres" -c "CREATE DATABASE $db" >/dev/null
-            url="$PG_SERVER/$db" ;;
+            url="$PG_SERVER/$db"
+            reuse=0 ;;
         *) echo "unknown backend $backend" >&2; exit 2 ;;
     esac
     file="$OUT/results-$backend-$size.md"
     notes=()
 
     # 1. Import and export.
+    if [[ $reuse == 1 ]]; then
+    # REUSE_SQLITE=1: the database and the import/export figures of an interrupted run of this size.
+    log "reusing $OUT/bench.db and the import/export figures in $OUT/logs"
+    notes+=("The import and export figures, and the database, are those of an earlier run of this size that was interrupted after its export (REUSE_SQLITE=1).")
+    read -r import_s import_mb <<<"$(time_figures "$OUT/logs/import-$backend-$size.time")"
+    read -r export_s export_mb <<<"$(time_figures "$OUT/logs/export-$backend-$size.time")"
+    bundle_mb=$(( $(stat -c %s "$C/bundle.json") / 1048576 ))
+    export_size="?"
+    analyze="-"
+    notes+=("SQLite: no ANALYZE was run (Tether does not run it; the planner works without sqlite_stat1).")
+    else
     log "import"
     tether /usr/bin/time -v -o "$OUT/logs/import-$backend-$size.time" "$BIN" import "$C/bundle.json" \
         > "$OUT/logs/import-$backend-$size.log" 2>&1 \
@@ -279,6 +297,7 @@ for size in $SIZES; do
     read -r export_s export_mb <<<"$(time_figures "$OUT/logs/export-$backend-$size.time")"
     export_size=$(( $(stat -c %s "$OUT/export.json") / 1048576 ))
     rm -f "$OUT/export.json"
+    fi
     tether TETHER_PASSWORD="$PASSWORD" "$BIN" user create --email "$EMAIL" --role admin \
         > "$OUT/logs/user-$backend-$size.log" 2>&1 || { cat "$OUT/logs/user-$backend-$size.log" >&2; exit 1; }
 
@@ -316,7 +335,7 @@ for size in $SIZES; do
     cached=$(wrk_plain "cached-article-$backend-$size" "$base$sample")
     nginx_start "$OUT/article.json" "$ctype"
     static=$(wrk_plain "nginx-$backend-$size" "http://127.0.0.1:$nginx_port/article.json")
-    kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true
+    kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true
     article_kb=$(( $(stat -c %s "$OUT/article.json") / 1024 ))
     cmix=$(wrk_paths "cached-mix-$backend-$size" "$base" "$C/cached-mix-paths.txt")
     log "cached mix while an editor saves"
@@ -347,7 +366,7 @@ for size in $SIZES; do
     tether /usr/bin/time -v -o "$OUT/logs/import-during-$backend-$size.time" "$BIN" import "$BULK/bundle.json" \
         > "$OUT/logs/import-during-$backend-$size.log" 2>&1 || import_rc=$?
     sleep 1
-    kill -INT "$wrk_pid"; wait "$wrk_pid" || true
+    kill -INT "$wrk_pid" 2>/dev/null || true; wait "$wrk_pid" || true
     during=$(python3 bench/wrkstat.py < "$OUT/wrk/mix-during-import-$backend-$size.txt")
     read -r during_import_s during_import_mb <<<"$(time_figures "$OUT/logs/import-during-$backend-$size.time")"
     import_mem_mb=$(vmhwm "$server_pid")
