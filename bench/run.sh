@@ -100,9 +100,24 @@ print(f"{seconds:.1f} {rss / 1024:.0f}")
 PY
 }
 
+# Waits (up to 2 minutes) until the server answers a database read within 200 ms: a request
+# that timed out (503 after 2 s) leaves its query running, and queries left over from one
+# measurement would otherwise hold the connections during the next one. How long it waited is
+# kept in $OUT/wrk/$1.settle.
+settle() {
+    local name=$1 base=$2 started=$SECONDS
+    for _ in $(seq 240); do
+        t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "$base/api/v1/articles?per_page=1" 2>/dev/null || echo "0 9")
+        [[ ${t%% *} == 200 ]] && python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 0.2 else 1)" "${t#* }" && break
+        sleep 0.5
+    done
+    echo $(( SECONDS - started )) > "$OUT/wrk/$name.settle"
+}
+
 # wrk's report (saved in $OUT/wrk/$1.txt) → "req/s p50 p99 requests non2xx errors"
 wrk_paths() {
     local name=$1 base=$2 paths=$3
+    settle "$name" "$base"
     WRK_PATHS="$paths" $WRK -s bench/rotate.lua "$base" > "$OUT/wrk/$name.txt"
     python3 bench/wrkstat.py < "$OUT/wrk/$name.txt"
 }
