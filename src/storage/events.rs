@@ -8,7 +8,9 @@ use sea_orm::{
     QuerySelect,
 };
 
+use crate::domain::content::ArticleStatus;
 use crate::domain::events::{BULK_ARTICLES, ContentEvent, EventKind};
+use crate::domain::publishing;
 use crate::domain::timestamp::Timestamp;
 use crate::storage::articles::visible_at;
 use crate::storage::entities::{article, article_block, article_tag, content_event};
@@ -106,13 +108,45 @@ pub async fn visible_articles_showing<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let using = Query::select()
+    // Two steps, each by an index: the articles using the pieces (the blocks' index), then those
+    // articles by id, with visibility decided here. In one query a planner without statistics
+    // (a first import) starts from the status index and checks every published article, once
+    // per piece written: most of a 100,000-article import's time.
+    let using: Vec<i32> = article_block::Entity::find()
+        .select_only()
         .column(article_block::Column::ArticleId)
-        .from(article_block::Entity)
-        .and_where(Expr::col(column).is_in(ids))
-        .to_owned();
-    visible_slugs(db, Some(article::Column::Id.in_subquery(using)), now).await
+        .filter(Expr::col(column).is_in(ids))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut slugs = Vec::new();
+    for chunk in using.chunks(IDS_PER_LOOKUP) {
+        let rows: Vec<(String, ArticleStatus, Option<Timestamp>)> = article::Entity::find()
+            .select_only()
+            .columns([
+                article::Column::Slug,
+                article::Column::Status,
+                article::Column::PublishedAt,
+            ])
+            .filter(article::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        slugs.extend(rows.into_iter().filter_map(|(slug, status, published_at)| {
+            publishing::article_is_public(status, published_at, now).then_some(slug)
+        }));
+        if slugs.len() > BULK_ARTICLES {
+            break;
+        }
+    }
+    slugs.sort_unstable();
+    slugs.truncate(BULK_ARTICLES + 1);
+    Ok(slugs)
 }
+
+/// Article ids per lookup (well under every database's limit on bound values).
+const IDS_PER_LOOKUP: usize = 500;
 
 /// Slugs of the visible articles with `tag` (every visible article for `None`), as for
 /// [`visible_articles_showing`]: what a placement for that tag shows on.
