@@ -69,7 +69,7 @@ async fn send_all<C: ConnectionTrait>(
     let head = read_head(db).await?;
     let refs = References::load(db).await?;
     let placements = read_placements(db, &refs).await?;
-    if parts.send(Ok(head)).await.is_err() {
+    if parts.send(Ok(head.into())).await.is_err() {
         return Ok(());
     }
     let mut after: Option<String> = None;
@@ -103,7 +103,26 @@ async fn send_all<C: ConnectionTrait>(
     Ok(())
 }
 
-async fn read_head<C: ConnectionTrait>(db: &C) -> Result<Part, StorageError> {
+/// The small sections, read before the articles.
+struct Head {
+    perspectives: Vec<Perspective>,
+    promos: Vec<Promo>,
+    feeling_lists: Vec<FeelingList>,
+    step_guides: Vec<StepGuide>,
+}
+
+impl From<Head> for Part {
+    fn from(head: Head) -> Self {
+        Part::Head {
+            perspectives: head.perspectives,
+            promos: head.promos,
+            feeling_lists: head.feeling_lists,
+            step_guides: head.step_guides,
+        }
+    }
+}
+
+async fn read_head<C: ConnectionTrait>(db: &C) -> Result<Head, StorageError> {
     let perspectives = perspectives::all(db)
         .await?
         .into_iter()
@@ -129,7 +148,7 @@ async fn read_head<C: ConnectionTrait>(db: &C) -> Result<Part, StorageError> {
         .into_iter()
         .map(|(_, guide)| guide)
         .collect();
-    Ok(Part::Head {
+    Ok(Head {
         perspectives,
         promos,
         feeling_lists,
@@ -196,32 +215,12 @@ pub async fn export(store: &Store, now: Timestamp) -> Result<Bundle, StorageErro
 }
 
 async fn read_all<C: ConnectionTrait>(db: &C, now: Timestamp) -> Result<Bundle, StorageError> {
-    let perspectives = perspectives::all(db)
-        .await?
-        .into_iter()
-        .map(|p| Perspective {
-            key: p.key,
-            label: p.label,
-        })
-        .collect();
-    let promo_rows = promo::Entity::find()
-        .order_by_asc(promo::Column::Slug)
-        .all(db)
-        .await?;
-    let promo_slugs: HashMap<i32, String> =
-        promo_rows.iter().map(|p| (p.id, p.slug.clone())).collect();
-    let promos = promo_rows.iter().map(promo_from_row).collect();
-    let feeling_lists: Vec<FeelingList> = library::load(db, Which::All)
-        .await?
-        .into_iter()
-        .map(|(_, list)| list)
-        .collect();
-    let step_guides: Vec<StepGuide> = library::load(db, Which::All)
-        .await?
-        .into_iter()
-        .map(|(_, guide)| guide)
-        .collect();
-
+    let Head {
+        perspectives,
+        promos,
+        feeling_lists,
+        step_guides,
+    } = read_head(db).await?;
     let refs = References::load(db).await?;
     let mut tags = articles::all_tags(db).await?;
     let mut blocks = articles::all_blocks(db).await?;
@@ -232,26 +231,7 @@ async fn read_all<C: ConnectionTrait>(db: &C, now: Timestamp) -> Result<Bundle, 
         .into_iter()
         .map(|a| article_of(a, &mut tags, &mut blocks, &refs, now))
         .collect();
-
-    let mut placements: Vec<Placement> = promo_placement::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|row| {
-            Some(Placement {
-                promo: promo_slugs.get(&row.promo_id)?.clone(),
-                slot: row.slot,
-                tag: row.tag,
-                priority: row.priority,
-                starts_at: row.starts_at,
-                ends_at: row.ends_at,
-            })
-        })
-        .collect();
-    placements.sort_by(|a, b| {
-        (&a.promo, &a.slot, &a.tag, -a.priority).cmp(&(&b.promo, &b.slot, &b.tag, -b.priority))
-    });
-
+    let placements = read_placements(db, &refs).await?;
     Ok(Bundle {
         version: BUNDLE_VERSION,
         perspectives,
