@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::link_health::{LinkCheckSettings, LinkChecker};
 use crate::read_cache::{Limits, ReadCache};
+use crate::storage::public_read::ListAnchors;
 use crate::storage::{self, StorageError, Store};
 
 /// Everything a handler may need, shared by all requests.
@@ -19,6 +20,8 @@ pub struct App {
     pub cache: Arc<ReadCache>,
     pub clicks: ClickRecorder,
     pub links: LinkChecker,
+    /// Markers along the public lists, for deep pages (in memory, checked against the database).
+    pub list_anchors: ListAnchors,
     preview_key: tokio::sync::OnceCell<Vec<u8>>,
 }
 
@@ -84,6 +87,7 @@ impl AppState {
             cache,
             clicks,
             links,
+            list_anchors: ListAnchors::new(),
             preview_key: tokio::sync::OnceCell::new(),
         })))
     }

@@ -138,7 +138,8 @@ pub async fn list_articles(
     let cached = app
         .cache
         .get_or_load(&key, now, || async {
-            let page = public_read::list_articles(app.db.conn(), &filter, now).await?;
+            let page =
+                public_read::list_articles(app.db.conn(), &app.list_anchors, &filter, now).await?;
             let body = ArticleList {
                 data: page
                     .value

@@ -15,6 +15,7 @@ use crate::storage::StorageError;
 use crate::storage::entities::{article, article_block, article_tag, perspective};
 use crate::storage::library::{self, StoredPiece, Which};
 use crate::storage::promos::promo_from_row;
+use crate::storage::public_read::anchors::ListAnchors;
 use crate::storage::public_read::library::{feeling_list_view, step_guide_view};
 use crate::storage::public_read::pages::{self, PageIds, Selection};
 use crate::storage::public_read::{
@@ -82,11 +83,13 @@ fn summary_columns<E: EntityTrait<Column = article::Column>>(
 /// moment the list next changes by itself (the earliest scheduled article still to go live).
 pub async fn list_articles<C: ConnectionTrait>(
     db: &C,
+    anchors: &ListAnchors,
     filter: &ArticleFilter,
     now: Timestamp,
 ) -> Result<TimeBound<ArticlePage>, StorageError> {
     let selection = Selection {
         tag: filter.tag.as_deref(),
+        anchors,
         search: filter.search.as_ref(),
         offset: filter
             .page

@@ -6,9 +6,12 @@
 //! content. Each result also says when it will next change by the clock alone (a scheduled
 //! article going live, a promo starting or ending), so a cache knows how long it may keep it.
 
+mod anchors;
 mod articles;
 mod library;
 mod pages;
+
+pub use anchors::ListAnchors;
 
 pub use articles::{
     ArticleFilter, ArticlePage, find_article, find_article_for_preview, list_articles,

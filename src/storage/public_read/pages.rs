@@ -2,13 +2,15 @@
 //! first, by tag, or by full-text search ranked by relevance.
 //!
 //! Each page is a walk along an index: `articles (visible_from, id)` for the list, `article_tags
-//! (tag, visible_from, article_id)` for a tag, the full-text index for a search (FTS5 on SQLite,
-//! a GIN index on PostgreSQL). Totals of the list and of a tag come from `article_counts` (kept
+//! (tag, visible_from, article_id)` for a tag (from the top, or for a deep page from a marker
+//! just below it: [`super::anchors`]), the full-text index for a search (FTS5 on SQLite, a GIN
+//! index on PostgreSQL). Totals of the list and of a tag come from `article_counts` (kept
 //! by triggers) less the few articles scheduled for later, never from a count over every row.
 //! The queries are written per database where their dialects differ; they mean the same.
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 
+use super::anchors::{EVERY, ListAnchors};
 use crate::domain::search::{SearchQuery, Term};
 use crate::domain::timestamp::Timestamp;
 use crate::storage::StorageError;
@@ -22,6 +24,8 @@ pub struct PageIds {
 /// What to list.
 pub struct Selection<'a> {
     pub tag: Option<&'a str>,
+    /// Markers along the lists, for deep pages.
+    pub anchors: &'a ListAnchors,
     pub search: Option<&'a SearchQuery>,
     pub offset: u64,
     pub limit: u64,
@@ -97,51 +101,82 @@ async fn number<C: ConnectionTrait>(db: &C, sql: &Sql) -> Result<i64, StorageErr
     })
 }
 
-/// Newest first, all or one tag's.
+/// Newest first, all or one tag's. Near the top, a walk down from the newest; deeper, a walk up
+/// from the nearest marker below the page (see [`super::anchors`]), so no page walks more than
+/// about [`EVERY`] index entries whatever the number of articles.
 async fn newest<C: ConnectionTrait>(
     db: &C,
     selection: &Selection<'_>,
     now: Timestamp,
 ) -> Result<PageIds, StorageError> {
     let backend = db.get_database_backend();
-    let mut ids = Sql::new(backend);
-    let mut later = Sql::new(backend);
-    match selection.tag {
-        Some(tag) => {
-            ids.push("SELECT article_id FROM article_tags WHERE tag = ")
-                .bind(tag)
-                .push(" AND visible_from <= ")
-                .bind(now)
-                .push(" ORDER BY visible_from DESC, article_id DESC");
-            later
-                .push("SELECT count(*) FROM article_tags WHERE tag = ")
-                .bind(tag)
-                .push(" AND visible_from > ")
-                .bind(now);
+    let tag = selection.tag.unwrap_or("");
+    // The list's table and id column, and the start of a query of its rows.
+    let (table, id) = match selection.tag {
+        Some(_) => ("article_tags", "article_id"),
+        None => ("articles", "id"),
+    };
+    let rows_of_list = |select: &str| {
+        let mut sql = Sql::new(backend);
+        sql.push(&format!("SELECT {select} FROM {table} WHERE "));
+        if let Some(tag) = selection.tag {
+            sql.push("tag = ").bind(tag).push(" AND ");
         }
-        None => {
-            ids.push("SELECT id FROM articles WHERE visible_from <= ")
-                .bind(now)
-                .push(" ORDER BY visible_from DESC, id DESC");
-            later
-                .push("SELECT count(*) FROM articles WHERE visible_from > ")
-                .bind(now);
-        }
-    }
-    ids.push(" LIMIT ")
-        .bind(to_i64(selection.limit))
-        .push(" OFFSET ")
-        .bind(to_i64(selection.offset));
+        sql
+    };
     let mut counted = Sql::new(backend);
     counted
-        .push("SELECT readable FROM article_counts WHERE tag = ")
-        .bind(selection.tag.unwrap_or(""));
-    let readable = number(db, &counted).await?;
+        .push("SELECT readable, moves FROM article_counts WHERE tag = ")
+        .bind(tag);
+    let (readable, moves) = match db.query_one_raw(counted.statement()).await? {
+        Some(row) => (
+            row.try_get_by_index::<i64>(0)?,
+            row.try_get_by_index::<i64>(1)?,
+        ),
+        None => (0, 0),
+    };
+    let mut later = rows_of_list("count(*)");
+    later.push("visible_from > ").bind(now);
     let scheduled = number(db, &later).await?;
-    Ok(PageIds {
-        ids: ids_of(db, &ids).await?,
-        total: u64::try_from(readable - scheduled).unwrap_or(0),
-    })
+    let total = u64::try_from(readable - scheduled).unwrap_or(0);
+
+    let mut ids = rows_of_list(id);
+    ids.push("visible_from <= ").bind(now);
+    // The page as positions from the oldest: `first..end`.
+    let end = total.saturating_sub(selection.offset);
+    let first = end.saturating_sub(selection.limit);
+    if selection.offset < 2 * EVERY || end == 0 {
+        ids.push(&format!(" ORDER BY visible_from DESC, {id} DESC LIMIT "))
+            .bind(to_i64(selection.limit))
+            .push(" OFFSET ")
+            .bind(to_i64(selection.offset));
+        return Ok(PageIds {
+            ids: ids_of(db, &ids).await?,
+            total,
+        });
+    }
+    let skip = match selection
+        .anchors
+        .start_before(db, tag, moves, first)
+        .await?
+    {
+        Some(start) => {
+            ids.push(&format!(" AND (visible_from, {id}) >= ("))
+                .bind(start.visible_from)
+                .push(", ")
+                .bind(start.id)
+                .push(")");
+            first - start.position
+        }
+        None => first,
+    };
+    ids.push(&format!(" ORDER BY visible_from, {id} LIMIT "))
+        .bind(to_i64(end - first))
+        .push(" OFFSET ")
+        .bind(to_i64(skip));
+    let mut page = ids_of(db, &ids).await?;
+    page.reverse();
+    Ok(PageIds { ids: page, total })
 }
 
 /// Matching articles by relevance (title first, then subtitle and summary, then text), newest
@@ -155,11 +190,17 @@ async fn search<C: ConnectionTrait>(
     now: Timestamp,
 ) -> Result<PageIds, StorageError> {
     let backend = db.get_database_backend();
+    let completions = match (backend, query.terms.iter().find(|t| t.prefix)) {
+        (DatabaseBackend::Sqlite, Some(prefix)) => {
+            words_starting_with(db, &prefix.words.join(" ")).await?
+        }
+        _ => Vec::new(),
+    };
     let build = |counting: bool| {
         let mut sql = Sql::new(backend);
         match backend {
             DatabaseBackend::Postgres => postgres_search(&mut sql, query, counting),
-            _ => sqlite_search(&mut sql, query, counting),
+            _ => sqlite_search(&mut sql, query, &completions, counting),
         }
         sql.push(" AND a.visible_from <= ").bind(now);
         if let Some(tag) = selection.tag {
@@ -193,6 +234,32 @@ async fn search<C: ConnectionTrait>(
     })
 }
 
+/// At most this many words completing the last word typed are searched for (SQLite). A prefix
+/// with more completions is one or two letters long, and the stemmed index's own prefix match
+/// (`"at"*`) already finds nearly all of them: a stem is a prefix of its word, unless the word
+/// was cut inside its suffix (`attachm`), which only a longer prefix can be.
+const COMPLETIONS_MAX: u64 = 64;
+
+/// SQLite: the plain words (of any article) that start with `prefix`, from the index's
+/// vocabulary (a range read of its sorted term list).
+async fn words_starting_with<C: ConnectionTrait>(
+    db: &C,
+    prefix: &str,
+) -> Result<Vec<String>, StorageError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT term FROM article_words_vocab WHERE term >= ")
+        .bind(prefix)
+        .push(" AND term < ")
+        .bind(format!("{prefix}{}", char::MAX))
+        .push(" LIMIT ")
+        .bind(to_i64(COMPLETIONS_MAX));
+    db.query_all_raw(sql.statement())
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get_by_index::<String>(0)?))
+        .collect()
+}
+
 /// The parts of a query: wanted terms other than the prefix, the prefix term, excluded terms.
 fn parts(query: &SearchQuery) -> (Vec<&Term>, Option<&Term>, Vec<&Term>) {
     let prefix = query.terms.iter().find(|t| t.prefix);
@@ -205,63 +272,51 @@ fn parts(query: &SearchQuery) -> (Vec<&Term>, Option<&Term>, Vec<&Term>) {
     (others, prefix, excluded)
 }
 
-/// An FTS5 string: the term's words in quotes (letters and digits only), `*` for a prefix.
-fn fts5_term(term: &Term, prefix: bool) -> String {
+/// An FTS5 string: words in quotes (letters and digits only; a quote would be doubled), `*` for
+/// a prefix.
+fn fts5_string(words: &str, prefix: bool) -> String {
     format!(
         "\"{}\"{}",
-        term.words.join(" "),
+        words.replace('"', "\"\""),
         if prefix { "*" } else { "" }
     )
 }
 
-fn fts5_all(terms: &[&Term], joiner: &str) -> String {
-    let quoted: Vec<String> = terms.iter().map(|t| fts5_term(t, false)).collect();
-    format!("({})", quoted.join(joiner))
+fn fts5_term(term: &Term) -> String {
+    fts5_string(&term.words.join(" "), false)
 }
 
-/// SQLite: hits from the stemmed index (every term), and from the plain-word index for the
-/// prefix (with the other terms, stemmed, as a filter), ranked by bm25 (lower is better).
-fn sqlite_search(sql: &mut Sql, query: &SearchQuery, counting: bool) {
+/// SQLite: one query of the stemmed index, ranked by bm25 (lower is better). Every wanted term
+/// must match; the last word typed matches as a prefix of a stem, or as any of its completions
+/// among plain words (`completions`, which the stemmer then reduces to their stems: `attachm`
+/// finds `attachment`, and with it `attached`).
+fn sqlite_search(sql: &mut Sql, query: &SearchQuery, completions: &[String], counting: bool) {
     let (others, prefix, excluded) = parts(query);
-    let mut wanted = others.clone();
-    wanted.extend(prefix);
-    let mut stemmed = fts5_all(&wanted, " AND ");
+    let mut wanted: Vec<String> = others.iter().map(|t| fts5_term(t)).collect();
+    if let Some(prefix) = prefix {
+        let typed = prefix.words.join(" ");
+        let alternatives: Vec<String> = std::iter::once(fts5_string(&typed, true))
+            .chain(completions.iter().map(|word| fts5_string(word, false)))
+            .collect();
+        wanted.push(format!("({})", alternatives.join(" OR ")));
+    }
+    let mut expression = format!("({})", wanted.join(" AND "));
     for term in &excluded {
-        stemmed.push_str(" NOT ");
-        stemmed.push_str(&fts5_term(term, false));
+        expression.push_str(" NOT ");
+        expression.push_str(&fts5_term(term));
     }
     // MATERIALIZED keeps bm25 inside the scan of its own table (a flattened query cannot use it).
     sql.push("WITH hits(id, rank) AS MATERIALIZED (SELECT rowid, bm25(article_search, 10.0, 4.0, 1.0) FROM ")
         .push("article_search WHERE article_search MATCH ")
-        .bind(stemmed);
-    if let Some(prefix) = prefix {
-        sql.push(
-            " UNION ALL SELECT rowid, bm25(article_words, 10.0, 4.0, 1.0) FROM article_words ",
-        )
-        .push("WHERE article_words MATCH ")
-        .bind(fts5_term(prefix, true));
-        if !others.is_empty() {
-            // `+rowid`: a plain `rowid IN` is handed to FTS5, which then runs the prefix query
-            // once per listed row (600 ms at 20,000 articles instead of 4 ms).
-            sql.push(
-                " AND +rowid IN (SELECT rowid FROM article_search WHERE article_search MATCH ",
-            )
-            .bind(fts5_all(&others, " AND "))
-            .push(")");
-        }
-        if !excluded.is_empty() {
-            sql.push(" AND +rowid NOT IN (SELECT rowid FROM article_search WHERE ")
-                .push("article_search MATCH ")
-                .bind(fts5_all(&excluded, " OR "))
-                .push(")");
-        }
-    }
+        .bind(expression);
+    // The covering index answers the visibility check and tie-break without reading the rows of
+    // `articles`, which hold whole texts (SQLite looks a rowid up in the table unless told).
     sql.push(if counting {
-        ") SELECT count(*) FROM (SELECT id FROM hits GROUP BY id) h"
+        ") SELECT count(*) FROM hits h"
     } else {
-        ") SELECT a.id, count(*) OVER () FROM (SELECT id, min(rank) AS rank FROM hits GROUP BY id) h"
+        ") SELECT a.id, count(*) OVER () FROM hits h"
     })
-    .push(" JOIN articles a ON a.id = h.id WHERE 1 = 1");
+    .push(" JOIN articles a INDEXED BY ix_articles_id_visible_from ON a.id = h.id WHERE 1 = 1");
 }
 
 /// PostgreSQL: the stemmed vector matches every term, or (a second branch) the plain-word
@@ -350,11 +405,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sqlite_searches_quote_every_term_and_look_up_the_prefix_among_plain_words() {
+    fn sqlite_searches_quote_every_term_and_complete_the_last_word() {
         let mut sql = Sql::new(DatabaseBackend::Sqlite);
+        let completions = ["attached".to_owned(), "attachment".to_owned()];
         sqlite_search(
             &mut sql,
             &SearchQuery::parse(r#"calm "pursue withdraw" -anxious attach"#),
+            &completions,
             false,
         );
         let values: Vec<String> = sql
@@ -368,12 +425,15 @@ mod tests {
         assert_eq!(
             values,
             [
-                r#"("calm" AND "pursue withdraw" AND "attach") NOT "anxious""#,
-                r#""attach"*"#,
-                r#"("calm" AND "pursue withdraw")"#,
-                r#"("anxious")"#,
+                r#"("calm" AND "pursue withdraw" AND ("attach"* OR "attached" OR "attachment")) NOT "anxious""#
             ]
         );
+        assert!(!sql.text.contains("calm"));
+    }
+
+    #[test]
+    fn a_quote_inside_an_fts5_string_is_doubled() {
+        assert_eq!(fts5_string("a\"b", true), r#""a""b"*"#);
     }
 
     #[test]
