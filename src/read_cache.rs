@@ -4,9 +4,13 @@
 //! - **Bounded.** At most `TETHER_READ_CACHE_MB` of answers (and `TETHER_READ_CACHE_ENTRIES`
 //!   answers); the least recently used go first (moka's TinyLFU).
 //! - **Invalidated by target.** Answers are cached under their public API path. A content event
-//!   names the paths whose answers changed; only those go (a list or search page under
+//!   names the paths whose answers changed; only those go (every list and search page for
 //!   `/api/v1/articles`, a placements slot with its `?tag=` variants, every article for
 //!   `/api/v1/articles/*`). One editor's save leaves the rest of the site cached.
+//! - **Lists kept through updates in place.** An article updated in place (it keeps its slug,
+//!   its time and its tags: see [`ContentEvent::lists_in_place`]) stays where it was in every
+//!   list, so of the list pages only those showing it go (each remembers its articles), with
+//!   every search page (its text may match differently now).
 //! - **Never stale, here or elsewhere.** A write in this process evicts its paths before the
 //!   write returns (the store calls [`ReadCache::apply`] after commit). Writes of other processes
 //!   (another server behind the load balancer, `tether import`) are found by polling the content
@@ -46,6 +50,9 @@ pub struct CachedBody {
     pub etag: String,
     /// The moment this answer stops being right by the clock alone.
     pub expires: Option<Timestamp>,
+    /// For a list page: the slugs of the articles it shows (`None`: not known, so any
+    /// article's update evicts it).
+    pub articles: Option<Vec<String>>,
 }
 
 impl CachedBody {
@@ -56,6 +63,15 @@ impl CachedBody {
             body,
             etag,
             expires,
+            articles: None,
+        }
+    }
+
+    /// The answer of a list page showing the articles `slugs`.
+    pub fn listing(self, slugs: Vec<String>) -> Self {
+        Self {
+            articles: Some(slugs),
+            ..self
         }
     }
 }
@@ -71,7 +87,8 @@ pub trait Weigh {
 
 impl Weigh for CachedBody {
     fn bytes(&self) -> usize {
-        self.body.len() + self.etag.len()
+        let articles = self.articles.iter().flatten();
+        self.body.len() + self.etag.len() + articles.map(|s| s.len() + 24).sum::<usize>()
     }
 }
 
@@ -98,12 +115,24 @@ struct Entry {
     group: Option<(&'static str, u64)>,
     /// The generation of every article when it was loaded (article answers only).
     every_article: Option<u64>,
+    /// The count of updates in place when it was loaded (list pages only).
+    in_place: Option<u64>,
 }
 
-/// Paths that one event can evict many of at once: all list and search pages, all of a slot's
-/// placements (`?tag=` variants), every article.
+/// The group of search pages (that of list pages is `/api/v1/articles`).
+const SEARCHES: &str = "/api/v1/articles?q";
+/// At most this many articles are remembered as updated in place; past it, every list page
+/// goes instead.
+const MAX_UPDATED_IN_PLACE: usize = 10_000;
+
+/// Paths that one event can evict many of at once: all list pages, all search pages, all of a
+/// slot's placements (`?tag=` variants), every article.
 fn group_of(key: &str) -> Option<(&'static str, String)> {
-    if key.starts_with("/api/v1/articles?") {
+    if let Some(query) = key.strip_prefix("/api/v1/articles?") {
+        // Tags cannot hold `&`, so only the search adds `&q=`.
+        if query.starts_with("q=") || query.contains("&q=") {
+            return Some(("search", SEARCHES.to_owned()));
+        }
         return Some(("lists", paths::ARTICLES.to_owned()));
     }
     if let Some(rest) = key.strip_prefix("/api/v1/placements/") {
@@ -117,13 +146,65 @@ fn is_article(key: &str) -> bool {
     key.starts_with("/api/v1/articles/")
 }
 
+/// What groups of answers were evicted since they were loaded.
+#[derive(Default)]
+struct Generations {
+    /// Generations of groups of paths (`/api/v1/articles` for list pages, [`SEARCHES`],
+    /// `/api/v1/placements/{slot}`, and `/api/v1/articles/*` for every article).
+    groups: HashMap<String, u64>,
+    /// Counts the updates in place.
+    in_place: u64,
+    /// The last update in place (its count) of each article updated in place since the list
+    /// pages last all went: a list page loaded before it and showing the article is out of date.
+    updated_in_place: HashMap<String, u64>,
+}
+
+impl Generations {
+    fn of(&self, group: &str) -> u64 {
+        self.groups.get(group).copied().unwrap_or(0)
+    }
+
+    fn bump(&mut self, group: &str) {
+        *self.groups.entry(group.to_owned()).or_insert(0) += 1;
+    }
+
+    /// Every list and search page goes.
+    fn bump_lists(&mut self) {
+        self.bump(paths::ARTICLES);
+        self.bump(SEARCHES);
+        // List pages loaded before are out of date anyway.
+        self.updated_in_place.clear();
+    }
+
+    /// `slug` was updated in place: the list pages showing it go, and every search page.
+    fn updated_in_place(&mut self, slug: &str) {
+        if self.updated_in_place.len() >= MAX_UPDATED_IN_PLACE
+            && !self.updated_in_place.contains_key(slug)
+        {
+            self.bump_lists();
+            return;
+        }
+        self.bump(SEARCHES);
+        self.in_place += 1;
+        self.updated_in_place.insert(slug.to_owned(), self.in_place);
+    }
+
+    /// Whether a list page loaded at update in place `seen`, showing `articles`, is still right.
+    fn list_kept(&self, seen: u64, articles: Option<&Vec<String>>) -> bool {
+        seen == self.in_place
+            || articles.is_some_and(|slugs| {
+                slugs
+                    .iter()
+                    .all(|s| self.updated_in_place.get(s).is_none_or(|&at| at <= seen))
+            })
+    }
+}
+
 struct Shared {
     cache: Cache<String, Entry>,
     /// Grows with every eviction; a load that saw it change is not cached.
     epoch: AtomicU64,
-    /// Generations of groups of paths (`/api/v1/articles`, `/api/v1/placements/{slot}`, and
-    /// `/api/v1/articles/*` for every article).
-    generations: Mutex<HashMap<String, u64>>,
+    generations: Mutex<Generations>,
     /// The last content event applied.
     applied: AtomicI64,
     /// When polling last succeeded (monotonic), as nanoseconds since `started`.
@@ -132,22 +213,8 @@ struct Shared {
 }
 
 impl Shared {
-    fn generation(&self, group: &str) -> u64 {
-        self.generations
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(group)
-            .copied()
-            .unwrap_or(0)
-    }
-
-    fn bump(&self, group: &str) {
-        *self
-            .generations
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(group.to_owned())
-            .or_insert(0) += 1;
+    fn generations(&self) -> std::sync::MutexGuard<'_, Generations> {
+        self.generations.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn trusted(&self) -> bool {
@@ -161,23 +228,50 @@ impl Shared {
     }
 
     fn valid(&self, key: &str, entry: &Entry, now: Timestamp) -> bool {
-        entry.expires.is_none_or(|t| now < t)
-            && entry.group.is_none_or(|(_, generation)| {
-                group_of(key).is_some_and(|(_, g)| self.generation(&g) == generation)
+        if entry.expires.is_some_and(|t| now >= t) {
+            return false;
+        }
+        let generations = self.generations();
+        entry.group.is_none_or(|(_, generation)| {
+            group_of(key).is_some_and(|(_, g)| generations.of(&g) == generation)
+        }) && entry
+            .every_article
+            .is_none_or(|generation| generations.of(paths::EVERY_ARTICLE) == generation)
+            && entry.in_place.is_none_or(|seen| {
+                let body = entry.value.downcast_ref::<CachedBody>();
+                generations.list_kept(seen, body.and_then(|b| b.articles.as_ref()))
             })
-            && entry
-                .every_article
-                .is_none_or(|generation| self.generation(paths::EVERY_ARTICLE) == generation)
     }
 
-    /// Evicts the answers at `paths`.
-    fn evict(&self, paths: &[String]) {
+    /// What an answer for `key` is loaded under: its group's generation, every article's
+    /// generation (articles), and the count of updates in place (list pages).
+    fn loading(&self, key: &str) -> (Option<(&'static str, u64)>, Option<u64>, Option<u64>) {
+        let generations = self.generations();
+        let group = group_of(key).map(|(name, g)| (name, generations.of(&g)));
+        let every_article = is_article(key).then(|| generations.of(paths::EVERY_ARTICLE));
+        let in_place = matches!(group, Some(("lists", _))).then_some(generations.in_place);
+        (group, every_article, in_place)
+    }
+
+    /// Evicts what `event` changed.
+    fn apply(&self, event: &ContentEvent) {
+        let in_place = event.subject.as_deref().filter(|_| event.lists_in_place);
+        self.evict(&event.paths, in_place);
+    }
+
+    /// Evicts the answers at `paths`; the list pages only as far as an update in place of
+    /// `in_place` changed them, when given.
+    fn evict(&self, paths: &[String], in_place: Option<&str>) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
         for path in paths {
             match path.as_str() {
-                paths::ARTICLES | paths::EVERY_ARTICLE => self.bump(path),
+                paths::ARTICLES => match in_place {
+                    Some(slug) => self.generations().updated_in_place(slug),
+                    None => self.generations().bump_lists(),
+                },
+                paths::EVERY_ARTICLE => self.generations().bump(path),
                 p if p.starts_with("/api/v1/placements/") => {
-                    self.bump(p);
+                    self.generations().bump(p);
                     self.cache.invalidate(p);
                 }
                 p => {
@@ -232,7 +326,7 @@ impl ReadCache {
         let shared = Arc::new(Shared {
             cache,
             epoch: AtomicU64::new(0),
-            generations: Mutex::new(HashMap::new()),
+            generations: Mutex::new(Generations::default()),
             applied: AtomicI64::new(-1),
             polled_ok: AtomicU64::new(0),
             started: Instant::now(),
@@ -258,7 +352,7 @@ impl ReadCache {
     pub fn apply(&self, events: &[ContentEvent]) {
         if let Some(shared) = &self.shared {
             for event in events {
-                shared.evict(&event.paths);
+                shared.apply(event);
             }
         }
     }
@@ -309,8 +403,7 @@ impl ReadCache {
             return Ok(Some(hit));
         }
         let epoch = shared.epoch.load(Ordering::Acquire);
-        let group = group_of(key).map(|(name, g)| (name, shared.generation(&g)));
-        let every_article = is_article(key).then(|| shared.generation(paths::EVERY_ARTICLE));
+        let (group, every_article, in_place) = shared.loading(key);
         let Some((value, expires)) = load().await? else {
             return Ok(None);
         };
@@ -321,6 +414,7 @@ impl ReadCache {
                 expires,
                 group,
                 every_article,
+                in_place,
             };
             shared.cache.insert(key.to_owned(), entry);
         }
@@ -375,7 +469,8 @@ async fn catch_up(store: &Store, shared: &Shared) -> Result<(), StorageError> {
             return Ok(());
         };
         for event in &batch {
-            shared.evict(&event.paths);
+            let in_place = event.subject.as_deref().filter(|_| event.lists_in_place);
+            shared.evict(&event.paths, in_place);
         }
         applied = last;
         shared.applied.store(applied, Ordering::Release);
@@ -399,8 +494,62 @@ mod tests {
             group_of("/api/v1/placements/sidebar?tag=calm"),
             Some(("slot", "/api/v1/placements/sidebar".to_owned()))
         );
+        assert_eq!(
+            group_of("/api/v1/articles?page=1&per_page=20&tag=calm&q=calm"),
+            Some(("search", SEARCHES.to_owned()))
+        );
         assert_eq!(group_of("/api/v1/articles/calm"), None);
         assert!(is_article("/api/v1/articles/calm"));
         assert!(!is_article("/api/v1/articles?page=1"));
+    }
+
+    fn slugs(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn an_update_in_place_outdates_only_the_list_pages_showing_the_article() {
+        let mut generations = Generations::default();
+        let shows_a = slugs(&["a", "b"]);
+        let shows_c = slugs(&["c"]);
+        let seen = generations.in_place;
+        let (lists, searches) = (generations.of(paths::ARTICLES), generations.of(SEARCHES));
+
+        generations.updated_in_place("a");
+        assert!(!generations.list_kept(seen, Some(&shows_a)));
+        assert!(generations.list_kept(seen, Some(&shows_c)));
+        assert!(generations.list_kept(seen, Some(&Vec::new())));
+        // A page whose articles are not known goes.
+        assert!(!generations.list_kept(seen, None));
+        // Loaded after the update: right.
+        assert!(generations.list_kept(generations.in_place, Some(&shows_a)));
+        assert!(generations.list_kept(generations.in_place, None));
+        assert_eq!(generations.of(paths::ARTICLES), lists);
+        assert_eq!(generations.of(SEARCHES), searches + 1);
+
+        // Any other change: every list page goes, and what was remembered is forgotten.
+        generations.bump_lists();
+        assert_eq!(generations.of(paths::ARTICLES), lists + 1);
+        assert_eq!(generations.of(SEARCHES), searches + 2);
+        assert!(generations.updated_in_place.is_empty());
+        let seen = generations.in_place;
+        generations.updated_in_place("c");
+        assert!(generations.list_kept(seen, Some(&shows_a)));
+        assert!(!generations.list_kept(seen, Some(&shows_c)));
+    }
+
+    #[test]
+    fn too_many_articles_updated_in_place_outdate_every_list_page() {
+        let mut generations = Generations::default();
+        for i in 0..MAX_UPDATED_IN_PLACE {
+            generations.updated_in_place(&format!("a{i}"));
+        }
+        // Updating one of them again is remembered as before.
+        generations.updated_in_place("a0");
+        assert_eq!(generations.of(paths::ARTICLES), 0);
+        assert_eq!(generations.updated_in_place.len(), MAX_UPDATED_IN_PLACE);
+        generations.updated_in_place("one-more");
+        assert_eq!(generations.of(paths::ARTICLES), 1);
+        assert!(generations.updated_in_place.is_empty());
     }
 }

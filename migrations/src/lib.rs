@@ -14,6 +14,7 @@ mod m20261130_000005_content_events;
 mod m20261130_000006_read_scale;
 mod m20261130_000007_click_counts;
 mod m20261130_000008_search_pending_list;
+mod m20261130_000009_lists_in_place;
 mod m20261130_000010_search_vocabulary;
 mod m20261130_000011_list_moves;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_read_scale::Migration),
             Box::new(m20261130_000007_click_counts::Migration),
             Box::new(m20261130_000008_search_pending_list::Migration),
+            Box::new(m20261130_000009_lists_in_place::Migration),
             Box::new(m20261130_000010_search_vocabulary::Migration),
             Box::new(m20261130_000011_list_moves::Migration),
         ]

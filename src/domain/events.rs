@@ -4,8 +4,15 @@
 //!
 //! The rules of which paths a change touches live here, free of SQL: the writer says what it
 //! changed and which visible articles show it, and [`EventLog`] turns that into events.
+//!
+//! An event also tells caches, beside its paths, whether its `/api/v1/articles` means only "this
+//! article's summary changed in place" ([`ContentEvent::lists_in_place`]): not sent in webhooks.
+
+use std::collections::BTreeSet;
 
 use serde::Serialize;
+
+use crate::domain::timestamp::Timestamp;
 
 word_enum! {
     /// The kinds of event, as webhooks name them.
@@ -73,6 +80,12 @@ pub struct ContentEvent {
     pub subject: Option<String>,
     /// Every public API path whose answer changed.
     pub paths: Vec<String>,
+    /// The list and search pages (`/api/v1/articles` in `paths`) changed only because the
+    /// subject, a visible article, changed in place: same slug, same place in the newest-first
+    /// order, same tags, so every list keeps its articles, order and totals, and only the pages
+    /// showing the subject (and search pages) changed. For caches; not part of webhooks.
+    #[serde(skip)]
+    pub lists_in_place: bool,
 }
 
 impl ContentEvent {
@@ -81,7 +94,19 @@ impl ContentEvent {
             kind,
             subject: subject.map(str::to_owned),
             paths,
+            lists_in_place: false,
         }
+    }
+
+    /// Whether the event names the list and search pages.
+    pub fn names_lists(&self) -> bool {
+        self.paths.iter().any(|p| p == paths::ARTICLES)
+    }
+
+    /// Whether the event changes no list page beyond those showing its subject: it names no
+    /// list page, or only for a change in place.
+    fn lists_kept(&self) -> bool {
+        self.lists_in_place || !self.names_lists()
     }
 
     fn is_about_one_article(&self) -> bool {
@@ -92,12 +117,22 @@ impl ContentEvent {
     }
 }
 
-/// An article as readers could see it before or after a write: its slug, and whether it was
-/// visible.
+/// An article as readers could see it before or after a write: its slug, whether it was
+/// visible, and its place in the lists when the writer knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArticleState<'a> {
     pub slug: &'a str,
     pub visible: bool,
+    /// `None`: unknown, so an update is taken to move the article in the lists.
+    pub place: Option<ListPlace<'a>>,
+}
+
+/// What decides where an article is listed: the moment it became visible (its place in the
+/// newest-first order, see `publishing::visible_from`) and its tags (the tag lists it is in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListPlace<'a> {
+    pub visible_from: Option<Timestamp>,
+    pub tags: &'a BTreeSet<String>,
 }
 
 /// The events of one write transaction, merged as they are recorded.
@@ -120,11 +155,13 @@ impl EventLog {
         match self.index.get(&key) {
             Some(&at) => {
                 let existing = &mut self.events[at];
+                let kept = existing.lists_kept() && event.lists_kept();
                 for path in event.paths {
                     if !existing.paths.contains(&path) {
                         existing.paths.push(path);
                     }
                 }
+                existing.lists_in_place = kept && existing.names_lists();
             }
             None => {
                 self.index.insert(key, self.events.len());
@@ -134,17 +171,22 @@ impl EventLog {
     }
 
     /// An article written (or deleted: `after` is `None`; created: `before` is `None`).
-    /// An article readers could not see before or after changes nothing for them.
+    /// An article readers could not see before or after changes nothing for them. A visible
+    /// article that keeps its slug and its known place in the lists is updated in place.
     pub fn article_changed(&mut self, before: Option<ArticleState>, after: Option<ArticleState>) {
         let before = before.filter(|b| b.visible);
         let after = after.filter(|a| a.visible);
         let list = || paths::ARTICLES.to_owned();
         match (before, after) {
-            (Some(b), Some(a)) if b.slug == a.slug => self.push(ContentEvent::new(
-                EventKind::ArticleUpdated,
-                Some(a.slug),
-                vec![paths::article(a.slug), list()],
-            )),
+            (Some(b), Some(a)) if b.slug == a.slug => {
+                let mut event = ContentEvent::new(
+                    EventKind::ArticleUpdated,
+                    Some(a.slug),
+                    vec![paths::article(a.slug), list()],
+                );
+                event.lists_in_place = b.place.is_some() && b.place == a.place;
+                self.push(event);
+            }
             (before, after) => {
                 if let Some(b) = before {
                     self.push(ContentEvent::new(
@@ -229,7 +271,36 @@ mod tests {
     use super::*;
 
     fn state(slug: &str, visible: bool) -> Option<ArticleState<'_>> {
-        Some(ArticleState { slug, visible })
+        Some(ArticleState {
+            slug,
+            visible,
+            place: None,
+        })
+    }
+
+    fn placed<'a>(
+        slug: &'a str,
+        hour: u32,
+        tags: &'a BTreeSet<String>,
+    ) -> Option<ArticleState<'a>> {
+        use chrono::TimeZone;
+        Some(ArticleState {
+            slug,
+            visible: true,
+            place: Some(ListPlace {
+                visible_from: chrono::Utc
+                    .with_ymd_and_hms(2026, 1, 1, hour, 0, 0)
+                    .single(),
+                tags,
+            }),
+        })
+    }
+
+    fn in_place(log: EventLog) -> Vec<(Option<String>, bool)> {
+        log.into_events()
+            .into_iter()
+            .map(|e| (e.subject, e.lists_in_place))
+            .collect()
     }
 
     fn summary(log: EventLog) -> Vec<(String, Option<String>, Vec<String>)> {
@@ -352,5 +423,82 @@ mod tests {
         let mut log = EventLog::new();
         log.shown_by((0..BULK_ARTICLES).map(|i| format!("a{i}")).collect());
         assert_eq!(log.into_events().len(), BULK_ARTICLES);
+    }
+
+    #[test]
+    fn an_update_is_in_place_only_when_the_article_keeps_its_slug_time_and_tags() {
+        let calm: BTreeSet<String> = ["calm".to_owned()].into();
+        let both: BTreeSet<String> = ["calm".to_owned(), "rest".to_owned()].into();
+        let mut log = EventLog::new();
+        log.article_changed(placed("same", 1, &calm), placed("same", 1, &calm));
+        log.article_changed(placed("later", 1, &calm), placed("later", 2, &calm));
+        log.article_changed(placed("tagged", 1, &calm), placed("tagged", 1, &both));
+        log.article_changed(state("unknown", true), state("unknown", true));
+        log.article_changed(placed("old", 1, &calm), placed("new", 1, &calm));
+        let mut hidden = placed("hidden", 1, &calm);
+        if let Some(h) = hidden.as_mut() {
+            h.visible = false;
+        }
+        log.article_changed(hidden, placed("hidden", 1, &calm));
+        assert_eq!(
+            in_place(log),
+            [
+                (Some("same".to_owned()), true),
+                (Some("later".to_owned()), false),
+                (Some("tagged".to_owned()), false),
+                (Some("unknown".to_owned()), false),
+                (Some("old".to_owned()), false),
+                (Some("new".to_owned()), false),
+                (Some("hidden".to_owned()), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn merged_events_are_in_place_only_if_every_part_is() {
+        let calm: BTreeSet<String> = ["calm".to_owned()].into();
+        let rest: BTreeSet<String> = ["rest".to_owned()].into();
+        // Shown by a changed piece too: that names no list, so the update stays in place.
+        let mut log = EventLog::new();
+        log.article_changed(placed("a", 1, &calm), placed("a", 1, &calm));
+        log.shown_by(vec!["a".into(), "b".into()]);
+        let events = log.into_events();
+        assert_eq!(events[0].paths, ["/api/v1/articles/a", "/api/v1/articles"]);
+        assert!(events[0].lists_in_place);
+        assert!(!events[1].lists_in_place, "{events:?}");
+
+        // The other order, the same.
+        let mut log = EventLog::new();
+        log.shown_by(vec!["a".into()]);
+        log.article_changed(placed("a", 1, &calm), placed("a", 1, &calm));
+        assert_eq!(in_place(log), [(Some("a".to_owned()), true)]);
+
+        // Written twice in one transaction, once moving it: not in place.
+        let mut log = EventLog::new();
+        log.article_changed(placed("a", 1, &calm), placed("a", 1, &calm));
+        log.article_changed(placed("a", 1, &calm), placed("a", 1, &rest));
+        assert_eq!(in_place(log), [(Some("a".to_owned()), false)]);
+        let mut log = EventLog::new();
+        log.article_changed(placed("a", 1, &calm), placed("a", 1, &rest));
+        log.article_changed(placed("a", 1, &rest), placed("a", 1, &rest));
+        assert_eq!(in_place(log), [(Some("a".to_owned()), false)]);
+    }
+
+    #[test]
+    fn webhook_bodies_do_not_carry_the_cache_flag() {
+        let calm: BTreeSet<String> = ["calm".to_owned()].into();
+        let mut log = EventLog::new();
+        log.article_changed(placed("a", 1, &calm), placed("a", 1, &calm));
+        let events = log.into_events();
+        assert!(events[0].lists_in_place);
+        let json = serde_json::to_value(&events[0]).unwrap_or_default();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "kind": "article.updated",
+                "subject": "a",
+                "paths": ["/api/v1/articles/a", "/api/v1/articles"],
+            })
+        );
     }
 }

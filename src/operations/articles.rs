@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::domain::content::Article;
-use crate::domain::events::ArticleState;
+use crate::domain::events::{ArticleState, ListPlace};
 use crate::domain::publishing::{EditorAction, article_is_public, effective_status, visible_from};
 use crate::domain::rules::slug_from_title;
 use crate::domain::timestamp::Timestamp;
@@ -97,6 +97,13 @@ async fn write(
                     }
                     None => (articles::insert(tx.db(), &draft, now).await?, 1),
                 };
+                let old_tags = match &before {
+                    Some(row) => articles::tags_of(tx.db(), &[row.id])
+                        .await?
+                        .remove(&row.id)
+                        .unwrap_or_default(),
+                    None => BTreeSet::new(),
+                };
                 let tags: BTreeSet<String> = draft.tags.iter().cloned().collect();
                 let visible = visible_from(draft.status, draft.published_at);
                 articles::replace_tags(tx.db(), id, &tags, visible).await?;
@@ -112,10 +119,18 @@ async fn write(
                     before.as_ref().map(|row| ArticleState {
                         slug: &row.slug,
                         visible: article_is_public(row.status, row.published_at, now),
+                        place: Some(ListPlace {
+                            visible_from: visible_from(row.status, row.published_at),
+                            tags: &old_tags,
+                        }),
                     }),
                     Some(ArticleState {
                         slug: &draft.slug,
                         visible: article_is_public(draft.status, draft.published_at, now),
+                        place: Some(ListPlace {
+                            visible_from: visible,
+                            tags: &tags,
+                        }),
                     }),
                 );
                 let (what, subject) = audit.unwrap_or_else(|| {
@@ -179,6 +194,7 @@ pub async fn delete(
                     Some(ArticleState {
                         slug: &row.slug,
                         visible: article_is_public(row.status, row.published_at, now),
+                        place: None,
                     }),
                     None,
                 );

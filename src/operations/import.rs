@@ -137,13 +137,16 @@ pub async fn import(
                 }
                 for a in &changes.articles {
                     tx.events().article_changed(
+                        // Where it was listed is not loaded: taken as moved.
                         Some(ArticleState {
                             slug: &a.slug,
                             visible: a.was_visible,
+                            place: None,
                         }),
                         Some(ArticleState {
                             slug: &a.slug,
                             visible: a.visible,
+                            place: None,
                         }),
                     );
                 }

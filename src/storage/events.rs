@@ -24,6 +24,8 @@ pub struct StoredEvent {
     pub kind: EventKind,
     pub subject: Option<String>,
     pub paths: Vec<String>,
+    /// See [`ContentEvent::lists_in_place`].
+    pub lists_in_place: bool,
 }
 
 /// Appends events, in order (called by the write helper, inside the write's transaction).
@@ -44,6 +46,7 @@ pub(crate) async fn append<C: ConnectionTrait>(
                 subject: Set(e.subject.clone()),
                 paths: Set(serde_json::to_string(&e.paths)
                     .map_err(|error| DbErr::Custom(error.to_string()))?),
+                lists_in_place: Set(e.lists_in_place),
                 ..Default::default()
             })
         })
@@ -70,6 +73,7 @@ pub async fn after(store: &Store, seq: i64, limit: u64) -> Result<Vec<StoredEven
                 kind: row.kind,
                 subject: row.subject,
                 paths,
+                lists_in_place: row.lists_in_place,
             })
         })
         .collect()

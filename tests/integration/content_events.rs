@@ -138,6 +138,71 @@ async fn article_saves_record_what_readers_see_change() {
     );
 }
 
+/// Whether each event recorded while `change` ran is an update in place, by subject.
+async fn in_place_of<F: Future<Output = ()>>(app: &TestApp, change: F) -> Vec<(String, bool)> {
+    let before = events::last_seq(&app.db).await.unwrap();
+    change.await;
+    events::after(&app.db, before, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.subject.unwrap_or_default(), e.lists_in_place))
+        .collect()
+}
+
+#[tokio::test]
+async fn updates_that_keep_an_article_in_place_in_the_lists_are_marked_so() {
+    let app = TestApp::with_sample().await;
+    let marked = |in_place| [(ARTICLE.to_owned(), in_place)];
+    let retitled = in_place_of(
+        &app,
+        save_sample(&app, EditorAction::Save, |a| a.title = "New title".into()),
+    )
+    .await;
+    assert_eq!(retitled, marked(true));
+    let tagged = in_place_of(
+        &app,
+        save_sample(&app, EditorAction::Save, |a| a.tags.push("extra".into())),
+    )
+    .await;
+    assert_eq!(tagged, marked(false), "another tag list shows it");
+    let untagged = in_place_of(
+        &app,
+        save_sample(&app, EditorAction::Save, |a| {
+            a.tags.retain(|t| t != "extra")
+        }),
+    )
+    .await;
+    assert_eq!(untagged, marked(false));
+    let earlier = in_place_of(
+        &app,
+        save_sample(&app, EditorAction::Save, |a| {
+            a.published_at = a.published_at.map(|t| t - chrono::Duration::hours(1));
+        }),
+    )
+    .await;
+    assert_eq!(earlier, marked(false), "its place in the order changed");
+    let again = in_place_of(
+        &app,
+        save_sample(&app, EditorAction::Save, |a| a.summary = Some("New".into())),
+    )
+    .await;
+    assert_eq!(again, marked(true));
+    // An import does not look at where articles were listed.
+    let mut stored = tether::storage::articles::load(&app.db, ARTICLE)
+        .await
+        .unwrap()
+        .unwrap()
+        .article;
+    stored.title = "Imported title".into();
+    let imported = in_place_of(&app, async {
+        let json = bundle(json!({"articles": [stored]}));
+        app.import_value(&json).await;
+    })
+    .await;
+    assert_eq!(imported, marked(false));
+}
+
 #[tokio::test]
 async fn pieces_update_every_visible_article_that_shows_them() {
     let app = TestApp::with_sample().await;

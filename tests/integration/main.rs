@@ -17,6 +17,7 @@ mod fixtures;
 mod import_export;
 mod import_stream;
 mod library;
+mod list_eviction;
 mod openapi;
 mod outage;
 mod promos;

@@ -140,6 +140,7 @@ pub async fn list_articles(
         .get_or_load(&key, now, || async {
             let page =
                 public_read::list_articles(app.db.conn(), &app.list_anchors, &filter, now).await?;
+            let slugs = page.value.items.iter().map(|a| a.slug.clone()).collect();
             let body = ArticleList {
                 data: page
                     .value
@@ -153,10 +154,9 @@ pub async fn list_articles(
                     total: page.value.total,
                 },
             };
-            Ok::<_, ApiError>(Some(CachedBody::new(
-                serde_json::to_vec(&body)?.into(),
-                page.changes_at,
-            )))
+            Ok::<_, ApiError>(Some(
+                CachedBody::new(serde_json::to_vec(&body)?.into(), page.changes_at).listing(slugs),
+            ))
         })
         .await?;
     cached.map(|c| json_body(&c)).ok_or_else(ApiError::internal)

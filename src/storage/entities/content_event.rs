@@ -1,5 +1,5 @@
 //! Row of `content_events`: one change readers can see, with the public API paths it touched
-//! (a JSON array of strings in `paths`).
+//! (a JSON array of strings in `paths`), and whether those list pages changed only in place.
 
 use sea_orm::entity::prelude::*;
 
@@ -14,6 +14,7 @@ pub struct Model {
     pub kind: EventKind,
     pub subject: Option<String>,
     pub paths: String,
+    pub lists_in_place: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
