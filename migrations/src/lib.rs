@@ -17,6 +17,7 @@ mod m20261130_000008_search_pending_list;
 mod m20261130_000009_lists_in_place;
 mod m20261130_000010_search_vocabulary;
 mod m20261130_000011_list_moves;
+mod m20261130_000012_search_head_vector;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_lists_in_place::Migration),
             Box::new(m20261130_000010_search_vocabulary::Migration),
             Box::new(m20261130_000011_list_moves::Migration),
+            Box::new(m20261130_000012_search_head_vector::Migration),
         ]
     }
 }

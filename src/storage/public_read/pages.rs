@@ -10,7 +10,7 @@
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 
-use super::anchors::{EVERY, ListAnchors};
+use super::anchors::ListAnchors;
 use crate::domain::search::{SearchQuery, Term};
 use crate::domain::timestamp::Timestamp;
 use crate::storage::StorageError;
@@ -103,7 +103,7 @@ async fn number<C: ConnectionTrait>(db: &C, sql: &Sql) -> Result<i64, StorageErr
 
 /// Newest first, all or one tag's. Near the top, a walk down from the newest; deeper, a walk up
 /// from the nearest marker below the page (see [`super::anchors`]), so no page walks more than
-/// about [`EVERY`] index entries whatever the number of articles.
+/// about twice the markers' spacing in index entries, whatever the number of articles.
 async fn newest<C: ConnectionTrait>(
     db: &C,
     selection: &Selection<'_>,
@@ -145,7 +145,7 @@ async fn newest<C: ConnectionTrait>(
     // The page as positions from the oldest: `first..end`.
     let end = total.saturating_sub(selection.offset);
     let first = end.saturating_sub(selection.limit);
-    if selection.offset < 2 * EVERY || end == 0 {
+    if selection.offset < 2 * selection.anchors.spacing() || end == 0 {
         ids.push(&format!(" ORDER BY visible_from DESC, {id} DESC LIMIT "))
             .bind(to_i64(selection.limit))
             .push(" OFFSET ")
@@ -198,15 +198,21 @@ async fn search<C: ConnectionTrait>(
     };
     let build = |counting: bool| {
         let mut sql = Sql::new(backend);
+        // Articles readers see (`a`), of the tag if one is asked for.
+        let readable = |sql: &mut Sql| {
+            sql.push(" AND a.visible_from <= ").bind(now);
+            if let Some(tag) = selection.tag {
+                sql.push(" AND a.id IN (SELECT article_id FROM article_tags WHERE tag = ")
+                    .bind(tag)
+                    .push(")");
+            }
+        };
         match backend {
-            DatabaseBackend::Postgres => postgres_search(&mut sql, query, counting),
-            _ => sqlite_search(&mut sql, query, &completions, counting),
-        }
-        sql.push(" AND a.visible_from <= ").bind(now);
-        if let Some(tag) = selection.tag {
-            sql.push(" AND a.id IN (SELECT article_id FROM article_tags WHERE tag = ")
-                .bind(tag)
-                .push(")");
+            DatabaseBackend::Postgres => postgres_search(&mut sql, query, counting, &readable),
+            _ => {
+                sqlite_search(&mut sql, query, &completions, counting);
+                readable(&mut sql);
+            }
         }
         if !counting {
             sql.push(" ORDER BY rank, a.visible_from DESC, a.id DESC LIMIT ")
@@ -320,58 +326,76 @@ fn sqlite_search(sql: &mut Sql, query: &SearchQuery, completions: &[String], cou
 }
 
 /// PostgreSQL: the stemmed vector matches every term, or (a second branch) the plain-word
-/// vector matches the prefix while the stemmed one matches the rest; ranked by `ts_rank`
-/// (A 1.0, B 0.4, C 0.2), negated so that lower is better, as on SQLite.
+/// vector matches the prefix while the stemmed one matches the rest. Ranked by `ts_rank` of the
+/// title (A, 1.0) and subtitle and summary (B, 0.4) against the wanted terms, negated so that
+/// lower is better, as on SQLite; articles that match in their text only rank 0, newest first.
 ///
 /// The branches are a `UNION` rather than one `OR`, so that each is answered from its GIN
 /// indexes (the second by a `BitmapAnd` of both); with an `OR` the planner rechecks, or scans,
-/// every article's vectors, which takes seconds at 20,000 articles.
-fn postgres_search(sql: &mut Sql, query: &SearchQuery, counting: bool) {
+/// every article's vectors, which takes seconds at 20,000 articles. Each branch also checks
+/// visibility and computes the rank from the row it has already read, so no match is looked up
+/// again. The rank reads `head_vector` (title, subtitle and summary: a few hundred bytes, kept
+/// in the row) rather than the whole text's vector, which is kilobytes stored out of line: at
+/// 100,000 articles, fetching that for every match was most of a search's time.
+fn postgres_search(
+    sql: &mut Sql,
+    query: &SearchQuery,
+    counting: bool,
+    readable: &dyn Fn(&mut Sql),
+) {
     let (others, prefix, excluded) = parts(query);
     let mut wanted = others.clone();
     wanted.extend(prefix);
     let prefix_query = prefix.map(|term| format!("{}:*", term.words.join(" ")));
-    // The branches select ids only: a GIN match needs no look at the vectors themselves, so
-    // each article's (large, compressed) vectors are read once, for its rank.
+    let rank = |sql: &mut Sql| {
+        if counting {
+            return;
+        }
+        // Ranked by the wanted terms only (ts_rank scores exclusions oddly), the last word as a
+        // prefix of a stem.
+        sql.push(", -ts_rank(a.head_vector, ");
+        postgres_tsquery(sql, &others, &[]);
+        if let Some(p) = &prefix_query {
+            if !others.is_empty() {
+                sql.push(" && ");
+            }
+            sql.push("to_tsquery('english', ").bind(p.clone()).push(")");
+        }
+        sql.push(") AS rank");
+    };
     sql.push(if counting {
-        "SELECT count(*) FROM articles a WHERE a.id IN ("
+        "SELECT count(*) FROM (SELECT a.id"
     } else {
-        "SELECT a.id, count(*) OVER () FROM ("
+        "SELECT a.id, count(*) OVER () FROM (SELECT id, min(rank) AS rank, max(visible_from) \
+         AS visible_from FROM (SELECT a.id, a.visible_from"
     });
-    sql.push("SELECT id FROM articles WHERE search_vector @@ (");
+    rank(sql);
+    sql.push(" FROM articles a WHERE a.search_vector @@ (");
     postgres_tsquery(sql, &wanted, &excluded);
     sql.push(")");
+    readable(sql);
     if let Some(p) = &prefix_query {
-        sql.push(" UNION SELECT id FROM articles WHERE words_vector @@ to_tsquery('simple', ")
+        sql.push(if counting {
+            " UNION SELECT a.id"
+        } else {
+            " UNION ALL SELECT a.id, a.visible_from"
+        });
+        rank(sql);
+        sql.push(" FROM articles a WHERE a.words_vector @@ to_tsquery('simple', ")
             .bind(p.clone())
             .push(")");
         if !others.is_empty() || !excluded.is_empty() {
-            sql.push(" AND search_vector @@ (");
+            sql.push(" AND a.search_vector @@ (");
             postgres_tsquery(sql, &others, &excluded);
             sql.push(")");
         }
+        readable(sql);
     }
-    if counting {
-        sql.push(")");
-        return;
-    }
-    // Ranked by the wanted terms only (ts_rank scores exclusions oddly).
-    sql.push(
-        ") h JOIN articles a ON a.id = h.id, LATERAL (SELECT -GREATEST(ts_rank(a.search_vector, ",
-    );
-    postgres_tsquery(sql, &wanted, &[]);
-    sql.push("), ");
-    match &prefix_query {
-        Some(p) => {
-            sql.push("ts_rank(a.words_vector, to_tsquery('simple', ")
-                .bind(p.clone())
-                .push("))");
-        }
-        None => {
-            sql.push("0");
-        }
-    }
-    sql.push(") AS rank) ranked WHERE 1 = 1");
+    sql.push(if counting {
+        ") a"
+    } else {
+        ") hits GROUP BY id) a"
+    });
 }
 
 /// Terms as a `tsquery` expression of bound values: phrases (and words) in their English forms,
@@ -439,15 +463,19 @@ mod tests {
     #[test]
     fn postgres_searches_bind_every_term() {
         let query = SearchQuery::parse("calm -anxious attach");
-        // Counting: both branches (3 terms, then the prefix and the 2 other terms).
+        let readable = |sql: &mut Sql| {
+            sql.push(" AND a.visible_from <= ").bind(1_i64);
+        };
+        // Counting: both branches (3 terms, then the prefix and the 2 other terms), each with
+        // its visibility.
         let mut sql = Sql::new(DatabaseBackend::Postgres);
-        postgres_search(&mut sql, &query, true);
-        assert_eq!(sql.values.len(), 6, "{}", sql.text);
+        postgres_search(&mut sql, &query, true, &readable);
+        assert_eq!(sql.values.len(), 8, "{}", sql.text);
         assert!(!sql.text.contains("calm") && !sql.text.contains("anxious"));
-        // The page: the same, and the rank's 2 wanted terms and prefix.
+        // The page: the same, and each branch's rank of the wanted term and the prefix.
         let mut sql = Sql::new(DatabaseBackend::Postgres);
-        postgres_search(&mut sql, &query, false);
-        assert_eq!(sql.values.len(), 9, "{}", sql.text);
+        postgres_search(&mut sql, &query, false, &readable);
+        assert_eq!(sql.values.len(), 12, "{}", sql.text);
         assert!(!sql.text.contains("calm") && !sql.text.contains("attach"));
     }
 }
