@@ -28,7 +28,9 @@
 #   BACKENDS=sqlite SIZES="1000 20000" bash bench/run.sh
 #
 # Knobs: SIZES, BACKENDS, DURATION (wrk, e.g. 15s), CONNECTIONS (32), THREADS (2),
-# IMPORT_DURING (5000), RUN_CLICKS (1), REUSE_SQLITE (0), PG_SERVER, CARGO_TARGET_DIR or BIN, SKIP_BUILD=1, OUT.
+# IMPORT_DURING (5000), RUN_CLICKS (1), REUSE_DB (0: 1 keeps the database of an earlier run of
+# the same size, SQLite's $OUT/bench.db or PostgreSQL's tether_bench_SIZE, and its import/export
+# figures in $OUT/logs, and keeps it at the end), PG_SERVER, CARGO_TARGET_DIR or BIN, SKIP_BUILD=1, OUT.
 #
 # Only localhost is contacted. Needs wrk and nginx (apt-get installs them when missing), python3,
 # /usr/bin/time, and psql plus a PostgreSQL server at PG_SERVER for the postgres backend.
@@ -269,7 +271,7 @@ for size in $SIZES; do
     case $backend in
         sqlite)
             url="sqlite://$OUT/bench.db?mode=rwc"
-            if [[ "${REUSE_SQLITE:-0}" == 1 && -s "$OUT/bench.db" && -s "$OUT/logs/export-sqlite-$size.time" ]]; then
+            if [[ "${REUSE_DB:-${REUSE_SQLITE:-0}}" == 1 && -s "$OUT/bench.db" && -s "$OUT/logs/export-sqlite-$size.time" ]]; then
                 reuse=1
             else
                 reuse=0
@@ -277,11 +279,16 @@ for size in $SIZES; do
             fi ;;
         postgres)
             db="tether_bench_$size"
-            pg_databases+=("$db")
-            psql -X -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
-            psql -X -q "$PG_SERVER/postgres" -c "CREATE DATABASE $db" >/dev/null
+            [[ "${REUSE_DB:-0}" == 1 ]] || pg_databases+=("$db")  # dropped at the end unless reused
             url="$PG_SERVER/$db"
-            reuse=0 ;;
+            if [[ "${REUSE_DB:-0}" == 1 && -s "$OUT/logs/export-postgres-$size.time" ]] \
+                && psql -X -tAq "$PG_SERVER/postgres" -c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+                reuse=1
+            else
+                reuse=0
+                psql -X -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+                psql -X -q "$PG_SERVER/postgres" -c "CREATE DATABASE $db" >/dev/null
+            fi ;;
         *) echo "unknown backend $backend" >&2; exit 2 ;;
     esac
     file="$OUT/results-$backend-$size.md"
@@ -289,15 +296,14 @@ for size in $SIZES; do
 
     # 1. Import and export.
     if [[ $reuse == 1 ]]; then
-    # REUSE_SQLITE=1: the database and the import/export figures of an interrupted run of this size.
-    log "reusing $OUT/bench.db and the import/export figures in $OUT/logs"
-    notes+=("The import and export figures, and the database, are those of an earlier run of this size that was interrupted after its export (REUSE_SQLITE=1).")
+    # REUSE_DB=1: the database and the import/export figures of an earlier run of this size.
+    log "reusing the $backend database and the import/export figures in $OUT/logs"
+    notes+=("The import and export figures, and the database, are those of an earlier run of this size (REUSE_DB=1); the database was migrated by this build when it started.")
     read -r import_s import_mb <<<"$(time_figures "$OUT/logs/import-$backend-$size.time")"
     read -r export_s export_mb <<<"$(time_figures "$OUT/logs/export-$backend-$size.time")"
     bundle_mb=$(( $(stat -c %s "$C/bundle.json") / 1048576 ))
     export_size="?"
     analyze="-"
-    notes+=("SQLite: no ANALYZE was run (Tether does not run it; the planner works without sqlite_stat1).")
     else
     log "import"
     tether /usr/bin/time -v -o "$OUT/logs/import-$backend-$size.time" "$BIN" import "$C/bundle.json" \

@@ -13,6 +13,7 @@ mod caching;
 mod cancel_safety;
 mod clicks;
 mod content_events;
+mod deep_pages;
 mod fixtures;
 mod import_export;
 mod import_stream;

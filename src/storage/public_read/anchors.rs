@@ -3,7 +3,7 @@
 //!
 //! A list's order, oldest first, is every article with a `visible_from` (those readers see, then
 //! those scheduled for later). The marker list holds the key (`visible_from`, id) of every
-//! [`EVERY`]th article in that order. Readers see a prefix of it, and time only lengthens the
+//! [`EVERY`]th article in that order (by default). Readers see a prefix of it, and time only lengthens the
 //! prefix, so a page `offset` rows from the newest is rows `total - offset - limit ..
 //! total - offset` from the oldest: a walk from the marker just before them.
 //!
@@ -19,13 +19,13 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 use crate::domain::timestamp::Timestamp;
 use crate::storage::StorageError;
 
-/// One marker every this many articles.
+/// One marker every this many articles, unless told otherwise.
 pub const EVERY: u64 = 500;
 
 /// A list's markers, read while its `moves` counter had this value.
 struct Markers {
     moves: i64,
-    /// The keys of the articles at positions `EVERY - 1`, `2 * EVERY - 1`, … (oldest first).
+    /// The keys of the articles at positions `every - 1`, `2 * every - 1`, … (oldest first).
     keys: Vec<(Value, i32)>,
 }
 
@@ -37,16 +37,36 @@ pub struct Start {
 }
 
 /// Markers of every list read so far (in memory; one per list, a few kB each).
-#[derive(Default)]
 pub struct ListAnchors {
+    every: u64,
     lists: Mutex<HashMap<String, Arc<Markers>>>,
     /// One rebuild at a time: the requests that wait then find it done.
     building: tokio::sync::Mutex<()>,
 }
 
+impl Default for ListAnchors {
+    fn default() -> Self {
+        Self::with_spacing(EVERY)
+    }
+}
+
 impl ListAnchors {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A marker every `every` articles (at least 1); [`EVERY`] by default. Pages fewer than
+    /// `2 * every` from the top are walked from the top.
+    pub fn with_spacing(every: u64) -> Self {
+        Self {
+            every: every.max(1),
+            lists: Mutex::default(),
+            building: tokio::sync::Mutex::default(),
+        }
+    }
+
+    pub fn spacing(&self) -> u64 {
+        self.every
     }
 
     fn current(&self, tag: &str, moves: i64) -> Option<Arc<Markers>> {
@@ -67,7 +87,8 @@ impl ListAnchors {
         moves: i64,
         position: u64,
     ) -> Result<Option<Start>, StorageError> {
-        if position + 1 < EVERY {
+        let every = self.every;
+        if position + 1 < every {
             return Ok(None);
         }
         let markers = match self.current(tag, moves) {
@@ -80,8 +101,8 @@ impl ListAnchors {
                 }
             }
         };
-        // Marker `i` is at position `(i + 1) * EVERY - 1`: the last one at or before `position`.
-        let at_or_before = usize::try_from((position + 1) / EVERY).unwrap_or(usize::MAX);
+        // Marker `i` is at position `(i + 1) * every - 1`: the last one at or before `position`.
+        let at_or_before = usize::try_from((position + 1) / every).unwrap_or(usize::MAX);
         let Some(i) = at_or_before.min(markers.keys.len()).checked_sub(1) else {
             return Ok(None);
         };
@@ -89,7 +110,7 @@ impl ListAnchors {
             return Ok(None);
         };
         Ok(Some(Start {
-            position: (u64::try_from(i).unwrap_or(u64::MAX) + 1) * EVERY - 1,
+            position: (u64::try_from(i).unwrap_or(u64::MAX) + 1) * every - 1,
             visible_from: visible_from.clone(),
             id: *id,
         }))
@@ -105,7 +126,9 @@ impl ListAnchors {
     ) -> Result<Arc<Markers>, StorageError> {
         let backend = db.get_database_backend();
         let before = moves(db, tag).await?;
-        let rows = db.query_all_raw(marker_query(backend, tag)).await?;
+        let rows = db
+            .query_all_raw(marker_query(backend, tag, self.every))
+            .await?;
         let mut keys = Vec::with_capacity(rows.len());
         for row in &rows {
             let visible_from = match backend {
@@ -143,9 +166,9 @@ pub async fn moves<C: ConnectionTrait>(db: &C, tag: &str) -> Result<i64, Storage
     })
 }
 
-/// Every `EVERY`th key of a list, oldest first (one walk of its index).
-fn marker_query(backend: DatabaseBackend, tag: &str) -> Statement {
-    let every = i64::try_from(EVERY).unwrap_or(i64::MAX);
+/// Every `every`th key of a list, oldest first (one walk of its index).
+fn marker_query(backend: DatabaseBackend, tag: &str, every: u64) -> Statement {
+    let every = i64::try_from(every).unwrap_or(i64::MAX);
     if tag.is_empty() {
         let sql = format!(
             "SELECT visible_from, id FROM (SELECT visible_from, id, row_number() OVER (ORDER BY \
