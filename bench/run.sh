@@ -392,7 +392,8 @@ for size in $SIZES; do
     read -r during_import_s during_import_mb <<<"$(time_figures "$OUT/logs/import-during-$backend-$size.time")"
     import_mem_mb=$(vmhwm "$server_pid")
     stop_server
-    if [[ $backend == postgres ]]; then
+    if [[ $backend == postgres && $reuse == 0 && "${REUSE_DB:-0}" != 1 ]]; then
+        # Dropped as soon as it is measured (disk), unless it is kept for another run.
         psql -X -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
     fi
 
