@@ -186,6 +186,13 @@ async fn sign_in_returns_to_the_page_asked_for_but_never_elsewhere() {
         "//evil.example",
         "/\\evil.example",
         "/api/v1/articles",
+        // Not a header value as is: these once answered 500 after recording a sign-in.
+        "/admin\nX",
+        "/admin\r\nSet-Cookie: x=1",
+        "/admin/users\t",
+        "/admin/über",
+        "/admin/a b",
+        "/admin\u{7f}",
     ] {
         let other = Browser::new(&app);
         let token = other.get("/admin/login").await.csrf_token();
@@ -201,6 +208,7 @@ async fn sign_in_returns_to_the_page_asked_for_but_never_elsewhere() {
             )
             .await
             .assert_redirect("/admin");
+        assert_eq!(other.get("/admin").await.status, StatusCode::OK, "{evil:?}");
     }
 }
 
@@ -415,6 +423,8 @@ async fn admin_pages_carry_security_headers() {
         assert_eq!(page.headers["referrer-policy"], "same-origin");
         assert_eq!(page.headers["cache-control"], "no-store");
         assert!(page.headers.get("server").is_none());
+        // Over plain http a browser ignores HSTS; sending it would only mislead.
+        assert!(page.headers.get("strict-transport-security").is_none());
         assert!(!page.body.contains("<script>"), "no inline script");
     }
     let css_path = {
@@ -488,6 +498,16 @@ async fn session_cookies_are_secure_host_cookies_behind_https() {
     let page = Browser::new(&app).get("/admin/login").await;
     let cookie = page.headers["set-cookie"].to_str().unwrap();
     assert!(cookie.starts_with("__Host-tether_session="), "{cookie}");
+    // HSTS behind https, on the admin and the API alike.
+    assert_eq!(
+        page.headers["strict-transport-security"],
+        "max-age=31536000"
+    );
+    let api = app.get("/api/v1/perspectives").await;
+    assert_eq!(
+        api.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
     for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(
             cookie.contains(attribute),

@@ -117,12 +117,15 @@ pub struct LoginForm {
     next: String,
 }
 
-/// Only paths inside the admin are followed after sign-in (no open redirect).
+/// Only paths inside the admin are followed after sign-in (no open redirect), written in
+/// printable ASCII: a control character (`%0a` in the query decodes to a newline), a space or a
+/// letter beyond ASCII cannot go into a `Location` header as is.
 fn safe_next(next: &str) -> &str {
     if next.starts_with("/admin")
         && !next.starts_with("//")
         && !next.contains('\\')
         && !next.starts_with("/admin/login")
+        && next.bytes().all(|b| b.is_ascii_graphic())
     {
         next
     } else {
