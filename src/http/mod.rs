@@ -37,6 +37,13 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(error::within_patience));
 
+    // Behind https, browsers are told to use nothing else for a year (not sent over plain
+    // http, where a browser would ignore it and it would lock out a site not yet on https).
+    let hsts = state
+        .config
+        .is_https()
+        .then(|| HeaderValue::from_static("max-age=31536000"));
+
     Router::new()
         .merge(public)
         .merge(docs::router(&openapi))
@@ -49,6 +56,10 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("x-content-type-options"),
             HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &axum::response::Response| hsts.clone(),
         ))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
