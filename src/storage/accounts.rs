@@ -137,19 +137,21 @@ pub async fn record_login(
     Ok(())
 }
 
-/// Remembers a sign-in attempt for throttling.
-pub async fn record_attempt(
+/// Records a sign-in attempt before it is judged, as a failure until [`attempt_succeeded`]
+/// says otherwise, and answers its id. Attempts made at the same moment thus see each other
+/// when they count failures (only those recorded before theirs: [`failures_since`]), instead of
+/// each counting before any of them is recorded.
+pub async fn begin_attempt(
     db: &DatabaseConnection,
     email: &str,
     client_addr: &str,
-    succeeded: bool,
     now: Timestamp,
-) -> Result<(), StorageError> {
-    login_attempt::ActiveModel {
+) -> Result<i64, StorageError> {
+    let row = login_attempt::ActiveModel {
         at: Set(now),
         email_key: Set(truncate(&email_key(email), 254)),
         client_addr: Set(truncate(client_addr, 64)),
-        succeeded: Set(succeeded),
+        succeeded: Set(false),
         ..Default::default()
     }
     .insert(db)
@@ -159,6 +161,25 @@ pub async fn record_attempt(
         .filter(login_attempt::Column::At.lt(now - Duration::days(1)))
         .exec(db)
         .await?;
+    Ok(row.id)
+}
+
+/// The attempt `id` found the right password.
+pub async fn attempt_succeeded(db: &DatabaseConnection, id: i64) -> Result<(), StorageError> {
+    login_attempt::Entity::update_many()
+        .col_expr(
+            login_attempt::Column::Succeeded,
+            sea_orm::sea_query::Expr::value(true),
+        )
+        .filter(login_attempt::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The attempt `id` was refused unheard (throttled): it does not count as a failure.
+pub async fn forget_attempt(db: &DatabaseConnection, id: i64) -> Result<(), StorageError> {
+    login_attempt::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 
@@ -166,16 +187,19 @@ fn truncate(text: &str, max_chars: usize) -> String {
     text.chars().take(max_chars).collect()
 }
 
-/// Failed attempts since `since` matching the filters, and the time of the oldest of them.
+/// Failed attempts since `since`, recorded before attempt `before`, matching the filters, and
+/// the time of the oldest of them.
 pub async fn failures_since(
     db: &DatabaseConnection,
     email: Option<&str>,
     client_addr: Option<&str>,
     since: Timestamp,
+    before: i64,
 ) -> Result<(u64, Option<Timestamp>), StorageError> {
     let mut query = login_attempt::Entity::find()
         .filter(login_attempt::Column::Succeeded.eq(false))
-        .filter(login_attempt::Column::At.gt(since));
+        .filter(login_attempt::Column::At.gt(since))
+        .filter(login_attempt::Column::Id.lt(before));
     if let Some(email) = email {
         query = query.filter(login_attempt::Column::EmailKey.eq(truncate(&email_key(email), 254)));
     }

@@ -159,7 +159,9 @@ pub async fn login(
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AdminError> {
     let now = app.clock.now();
-    if let Some(retry_after_secs) = throttled(&app, &form.email, &addr, now).await? {
+    let attempt = accounts::begin_attempt(app.db.conn(), &form.email, &addr, now).await?;
+    if let Some(retry_after_secs) = throttled(&app, &form.email, &addr, now, attempt).await? {
+        accounts::forget_attempt(app.db.conn(), attempt).await?;
         audit::record(
             &app,
             Actor::Anonymous(&form.email),
@@ -177,7 +179,9 @@ pub async fn login(
     )
     .await?;
     let user = user.filter(|u| matches && u.active);
-    accounts::record_attempt(app.db.conn(), &form.email, &addr, user.is_some(), now).await?;
+    if user.is_some() {
+        accounts::attempt_succeeded(app.db.conn(), attempt).await?;
+    }
     let Some(user) = user else {
         audit::record(
             &app,
@@ -198,27 +202,30 @@ pub async fn login(
 }
 
 /// Seconds to wait, when this address, or this account from an address that already failed on
-/// it, has reached the failure limit within the window.
+/// it, has reached the failure limit within the window, counting the attempts recorded before
+/// `attempt` (this one), judged or not: fifty simultaneous tries get ten verifications, not fifty.
 async fn throttled(
     app: &AppState,
     email: &str,
     addr: &str,
     now: Timestamp,
+    attempt: i64,
 ) -> Result<Option<i64>, AdminError> {
     let since = now - throttle::window();
     let wait_from = |oldest: Option<Timestamp>| {
         oldest.map_or(60, |t| (t + throttle::window() - now).num_seconds().max(1))
     };
     let (by_addr, oldest_addr) =
-        accounts::failures_since(app.db.conn(), None, Some(addr), since).await?;
+        accounts::failures_since(app.db.conn(), None, Some(addr), since, attempt).await?;
     if by_addr >= throttle::MAX_FAILURES {
         return Ok(Some(wait_from(oldest_addr)));
     }
     let (by_account, oldest_account) =
-        accounts::failures_since(app.db.conn(), Some(email), None, since).await?;
+        accounts::failures_since(app.db.conn(), Some(email), None, since, attempt).await?;
     if by_account >= throttle::MAX_FAILURES {
         let (by_pair, _) =
-            accounts::failures_since(app.db.conn(), Some(email), Some(addr), since).await?;
+            accounts::failures_since(app.db.conn(), Some(email), Some(addr), since, attempt)
+                .await?;
         if by_pair > 0 {
             return Ok(Some(wait_from(oldest_account)));
         }
