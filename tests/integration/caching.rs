@@ -201,13 +201,16 @@ async fn a_change_is_seen_at_once_by_its_process_and_soon_by_every_other() {
     )
     .await
     .unwrap();
+    // Each answer goes within the bound; not necessarily both at once (an article that was not
+    // cached is read afresh, while the cached list waits for the next poll).
     for app in [&first, &second] {
         let started = std::time::Instant::now();
-        while app.get("/api/v1/articles/shared").await.status() != StatusCode::NOT_FOUND {
+        while app.get("/api/v1/articles/shared").await.status() != StatusCode::NOT_FOUND
+            || app.data("/api/v1/articles").await != json!([])
+        {
             assert!(started.elapsed() < std::time::Duration::from_secs(2));
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
-        assert_eq!(app.data("/api/v1/articles").await, json!([]));
     }
 }
 
