@@ -6,6 +6,7 @@
 pub mod articles;
 mod audience;
 pub mod import;
+pub mod password_work;
 pub mod perspectives;
 pub mod pieces;
 pub mod promos;

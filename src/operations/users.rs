@@ -5,20 +5,19 @@
 use crate::domain::accounts::{
     NewUser, Role, check_display_name, check_password, may_leave_admins,
 };
-use crate::domain::passwords;
 use crate::domain::problems::Problems;
 use crate::domain::timestamp::Timestamp;
-use crate::operations::{Actor, Found, OpError};
+use crate::operations::{Actor, Found, OpError, password_work};
 use crate::storage::accounts::{self, UserRecord};
 use crate::storage::entities::user;
 use crate::storage::sessions::end_sessions_of;
 use crate::storage::{StorageError, Store};
 
-/// Hashes on a blocking thread: argon2 is deliberately slow.
+/// Hashes on a blocking thread, in turn with other password work: argon2 is deliberately slow
+/// and large.
 pub async fn hash_password(password: String) -> Result<String, OpError> {
-    tokio::task::spawn_blocking(move || passwords::hash(&password))
+    password_work::hash(password)
         .await
-        .map_err(|e| OpError::Storage(StorageError::TaskFailed(e.to_string())))?
         .map_err(|e| OpError::Storage(StorageError::TaskFailed(e.to_string())))
 }
 

@@ -10,7 +10,6 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::domain::accounts::{NewUser, Role, throttle};
-use crate::domain::passwords;
 use crate::domain::timestamp::Timestamp;
 use crate::http::admin::audit::{self, Actor};
 use crate::http::admin::client::ClientAddr;
@@ -19,7 +18,7 @@ use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, public_page};
 use crate::http::admin::request::Empty;
 use crate::http::admin::session::{self, SignedIn};
-use crate::operations::{self, OpError};
+use crate::operations::{self, OpError, password_work};
 use crate::state::AppState;
 use crate::storage::accounts;
 
@@ -92,14 +91,15 @@ pub async fn setup(
     Ok(Redirect::to("/admin").into_response())
 }
 
-/// Verifies on a blocking thread; `None` (unknown account) spends the same time.
+/// Verifies on a blocking thread, in turn with other password work; `None` (unknown account)
+/// spends the same time.
 pub async fn verify_password(password: String, stored: Option<String>) -> Result<bool, AdminError> {
-    tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => passwords::verify(&password, &hash),
-        None => passwords::verify_against_nothing(&password),
-    })
-    .await
-    .map_err(|_| AdminError::Internal)
+    password_work::verify(password, stored)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "password check failed");
+            AdminError::Internal
+        })
 }
 
 #[derive(Deserialize)]
