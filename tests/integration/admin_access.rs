@@ -9,6 +9,57 @@ use tether::storage::entities::session;
 use crate::admin_support::{Browser, PASSWORD, create_user, signed_in};
 use crate::support::{Options, TestApp};
 
+/// Ten people finishing the first-run setup at the same moment: one admin is created, the
+/// others get the page that says setup is over (404), and nobody gets a 500.
+#[tokio::test]
+async fn simultaneous_first_run_setups_create_one_admin_and_no_error() {
+    let app = TestApp::empty().await;
+    let mut ready = Vec::new();
+    for i in 0..10 {
+        let browser = Browser::new(&app);
+        let token = browser.get("/admin/setup").await.csrf_token();
+        ready.push((browser, token, i));
+    }
+    let mut setups = tokio::task::JoinSet::new();
+    for (browser, token, i) in ready {
+        setups.spawn(async move {
+            let email = format!("admin{i}@example.com");
+            browser
+                .post_raw(
+                    "/admin/setup",
+                    &[
+                        ("csrf_token", token.as_str()),
+                        ("email", email.as_str()),
+                        ("display_name", "First"),
+                        ("password", PASSWORD),
+                        ("password_confirm", PASSWORD),
+                    ],
+                )
+                .await
+                .status
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = setups.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::SEE_OTHER)
+        .count();
+    let over = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::NOT_FOUND)
+        .count();
+    assert_eq!((created, over), (1, 9), "{statuses:?}");
+    assert_eq!(
+        tether::storage::accounts::count_users(&app.db)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
 #[tokio::test]
 async fn first_run_setup_creates_one_admin_then_disappears() {
     let app = TestApp::empty().await;
