@@ -379,19 +379,25 @@ async fn create_user(
             .join("\n")
     })?;
     let db = connect_migrated(config).await?;
-    let user = operations::users::create(&db, Actor::command_line(), new_user, SystemClock.now())
-        .await
-        .map_err(|e| match e {
-            OpError::Invalid(problems) => problems
-                .iter()
-                .map(|p| match p.path.as_str() {
-                    "email" => format!("a user with the email {} already exists", email.trim()),
-                    _ => p.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join("\n"),
-            other => other.to_string(),
-        })?;
+    let user = operations::users::create(
+        &db,
+        &operations::password_work::PasswordWork::new(),
+        Actor::command_line(),
+        new_user,
+        SystemClock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        OpError::Invalid(problems) => problems
+            .iter()
+            .map(|p| match p.path.as_str() {
+                "email" => format!("a user with the email {} already exists", email.trim()),
+                _ => p.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    })?;
     eprintln!(
         "created {} ({}) as {}",
         user.email,

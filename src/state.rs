@@ -8,6 +8,7 @@ use crate::click_recorder::{ClickLimits, ClickRecorder};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::link_health::{LinkCheckSettings, LinkChecker};
+use crate::operations::password_work::PasswordWork;
 use crate::read_cache::{Limits, ReadCache};
 use crate::storage::public_read::ListAnchors;
 use crate::storage::{self, StorageError, Store};
@@ -20,6 +21,8 @@ pub struct App {
     pub cache: Arc<ReadCache>,
     pub clicks: ClickRecorder,
     pub links: LinkChecker,
+    /// Turns for password hashing and checks (argon2), shared by every request.
+    pub passwords: PasswordWork,
     /// Markers along the public lists, for deep pages (in memory, checked against the database).
     pub list_anchors: ListAnchors,
     preview_key: tokio::sync::OnceCell<Vec<u8>>,
@@ -88,6 +91,7 @@ impl AppState {
             clicks,
             links,
             list_anchors: ListAnchors::new(),
+            passwords: PasswordWork::new(),
             preview_key: tokio::sync::OnceCell::new(),
         })))
     }

@@ -3,71 +3,140 @@
 //! Each argon2 run takes 19 MiB (OWASP's parameters) and tens of milliseconds of a core. Without
 //! a bound, a hundred simultaneous sign-ins (anonymous ones included: an unknown email is
 //! verified against a dummy hash, to take the same time) held 1.9 GB. At most one run per core
-//! goes at once; the others wait their turn, holding no memory but their request.
+//! goes at once; the others wait their turn, holding no memory but their request. At most
+//! [`PasswordWork::waiting_at_most`] wait: past that, an attempt is refused at once
+//! ([`PasswordWorkError::Busy`], a 503 with `Retry-After`), so a crowd cannot queue up minutes of
+//! work either. The server keeps one [`PasswordWork`] for all its requests.
 
-use std::sync::LazyLock;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::Semaphore;
 
 use crate::domain::passwords::{self, HashError};
 
-/// Runs at once: one per core.
-static TURNS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(runs_at_once()));
-/// Runs going on now, and the most ever seen at once (for tests and diagnostics).
-static RUNNING: AtomicUsize = AtomicUsize::new(0);
-static MOST_AT_ONCE: AtomicUsize = AtomicUsize::new(0);
-
-/// How many argon2 runs may go at once.
-pub fn runs_at_once() -> usize {
-    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
-}
-
-/// The most argon2 runs this process has had going at once.
-pub fn most_at_once() -> usize {
-    MOST_AT_ONCE.load(Ordering::Acquire)
-}
-
 /// Why a password could not be hashed or checked.
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordWorkError {
     #[error(transparent)]
     Hash(#[from] HashError),
+    /// Too many attempts already wait for a turn; try again in a second.
+    #[error("too many password checks are waiting; try again in a moment")]
+    Busy,
     /// The blocking task failed (it panicked or the runtime is shutting down).
     #[error("password work did not finish: {0}")]
     Task(String),
 }
 
-/// Runs `work` on a blocking thread once a turn is free.
-async fn in_turn<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, PasswordWorkError> {
-    let _turn = TURNS
-        .acquire()
+/// Turns for argon2 runs, and the queue for them.
+pub struct PasswordWork {
+    turns: Arc<Semaphore>,
+    runs_at_once: usize,
+    waiting_at_most: usize,
+    waiting: AtomicUsize,
+    /// Runs going on now and the most at once, counted on the blocking thread itself (a run
+    /// goes on after its request is dropped, and keeps its turn until it ends).
+    running: Arc<(AtomicUsize, AtomicUsize)>,
+}
+
+impl Default for PasswordWork {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PasswordWork {
+    /// One run per core; about two seconds of work may wait (a run takes about 50 ms of a core
+    /// in a release build).
+    pub fn new() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        Self {
+            turns: Arc::new(Semaphore::new(cores)),
+            runs_at_once: cores,
+            waiting_at_most: cores * 40,
+            waiting: AtomicUsize::new(0),
+            running: Arc::default(),
+        }
+    }
+
+    /// How many argon2 runs may go at once.
+    pub fn runs_at_once(&self) -> usize {
+        self.runs_at_once
+    }
+
+    /// How many attempts may wait for a turn.
+    pub fn waiting_at_most(&self) -> usize {
+        self.waiting_at_most
+    }
+
+    /// The most argon2 runs that have gone at once.
+    pub fn most_at_once(&self) -> usize {
+        self.running.1.load(Ordering::Acquire)
+    }
+
+    /// A PHC hash of `password` with a fresh salt.
+    pub async fn hash(&self, password: String) -> Result<String, PasswordWorkError> {
+        Ok(self.in_turn(move || passwords::hash(&password)).await??)
+    }
+
+    /// Whether `password` matches `stored`; `None` (no such account) spends the same time and
+    /// answers `false`.
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, PasswordWorkError> {
+        self.in_turn(move || match stored {
+            Some(hash) => passwords::verify(&password, &hash),
+            None => passwords::verify_against_nothing(&password),
+        })
         .await
-        .map_err(|e| PasswordWorkError::Task(e.to_string()))?;
-    tokio::task::spawn_blocking(move || {
-        let now = RUNNING.fetch_add(1, Ordering::AcqRel) + 1;
-        MOST_AT_ONCE.fetch_max(now, Ordering::AcqRel);
-        let result = work();
-        RUNNING.fetch_sub(1, Ordering::AcqRel);
-        result
-    })
-    .await
-    .map_err(|e| PasswordWorkError::Task(e.to_string()))
+    }
+
+    /// Runs `work` on a blocking thread once a turn is free.
+    async fn in_turn<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PasswordWorkError> {
+        let turn = match Arc::clone(&self.turns).try_acquire_owned() {
+            Ok(turn) => turn,
+            Err(_) => {
+                let _place = self.queue()?;
+                Arc::clone(&self.turns)
+                    .acquire_owned()
+                    .await
+                    .map_err(|e| PasswordWorkError::Task(e.to_string()))?
+            }
+        };
+        let running = Arc::clone(&self.running);
+        tokio::task::spawn_blocking(move || {
+            let now = running.0.fetch_add(1, Ordering::AcqRel) + 1;
+            running.1.fetch_max(now, Ordering::AcqRel);
+            let result = work();
+            running.0.fetch_sub(1, Ordering::AcqRel);
+            drop(turn);
+            result
+        })
+        .await
+        .map_err(|e| PasswordWorkError::Task(e.to_string()))
+    }
+
+    /// A place in the queue, or `Busy` when it is full.
+    fn queue(&self) -> Result<Release<'_>, PasswordWorkError> {
+        let before = self.waiting.fetch_add(1, Ordering::AcqRel);
+        let place = Release(&self.waiting);
+        if before >= self.waiting_at_most {
+            return Err(PasswordWorkError::Busy);
+        }
+        Ok(place)
+    }
 }
 
-/// A PHC hash of `password` with a fresh salt.
-pub async fn hash(password: String) -> Result<String, PasswordWorkError> {
-    Ok(in_turn(move || passwords::hash(&password)).await??)
-}
+/// Takes one off the queue's length when dropped (also when the request is dropped mid-wait).
+struct Release<'a>(&'a AtomicUsize);
 
-/// Whether `password` matches `stored`; `None` (no such account) spends the same time and
-/// answers `false`.
-pub async fn verify(password: String, stored: Option<String>) -> Result<bool, PasswordWorkError> {
-    in_turn(move || match stored {
-        Some(hash) => passwords::verify(&password, &hash),
-        None => passwords::verify_against_nothing(&password),
-    })
-    .await
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }

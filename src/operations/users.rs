@@ -7,7 +7,8 @@ use crate::domain::accounts::{
 };
 use crate::domain::problems::Problems;
 use crate::domain::timestamp::Timestamp;
-use crate::operations::{Actor, Found, OpError, password_work};
+use crate::operations::password_work::{PasswordWork, PasswordWorkError};
+use crate::operations::{Actor, Found, OpError};
 use crate::storage::accounts::{self, UserRecord};
 use crate::storage::entities::user;
 use crate::storage::sessions::end_sessions_of;
@@ -15,10 +16,11 @@ use crate::storage::{StorageError, Store};
 
 /// Hashes on a blocking thread, in turn with other password work: argon2 is deliberately slow
 /// and large.
-pub async fn hash_password(password: String) -> Result<String, OpError> {
-    password_work::hash(password)
-        .await
-        .map_err(|e| OpError::Storage(StorageError::TaskFailed(e.to_string())))
+pub async fn hash_password(work: &PasswordWork, password: String) -> Result<String, OpError> {
+    work.hash(password).await.map_err(|e| match e {
+        PasswordWorkError::Busy => OpError::Unavailable(e.to_string()),
+        e => OpError::Storage(StorageError::TaskFailed(e.to_string())),
+    })
 }
 
 fn checked(new_user: &NewUser) -> Result<(), OpError> {
@@ -28,12 +30,13 @@ fn checked(new_user: &NewUser) -> Result<(), OpError> {
 /// Creates a user with the role asked for.
 pub async fn create(
     store: &Store,
+    passwords: &PasswordWork,
     actor: Actor,
     new_user: NewUser,
     now: Timestamp,
 ) -> Result<user::Model, OpError> {
     checked(&new_user)?;
-    let hash = hash_password(new_user.password.clone()).await?;
+    let hash = hash_password(passwords, new_user.password.clone()).await?;
     store
         .write(move |txn| {
             Box::pin(async move {
@@ -56,13 +59,14 @@ pub async fn create(
 /// setup page itself is then gone). Concurrent set-ups create one admin.
 pub async fn set_up_first_admin(
     store: &Store,
+    passwords: &PasswordWork,
     address: &str,
     mut new_user: NewUser,
     now: Timestamp,
 ) -> Result<user::Model, OpError> {
     new_user.role = Role::Admin;
     checked(&new_user)?;
-    let hash = hash_password(new_user.password.clone()).await?;
+    let hash = hash_password(passwords, new_user.password.clone()).await?;
     let address = address.to_owned();
     store
         .write(move |txn| {
@@ -197,6 +201,7 @@ pub enum PasswordChange {
 /// Sets a user's password (12 to 128 characters) and ends their other sessions.
 pub async fn set_password(
     store: &Store,
+    passwords: &PasswordWork,
     actor: Actor,
     target: user::Model,
     password: String,
@@ -212,7 +217,7 @@ pub async fn set_password(
     if !problems.is_empty() {
         return Err(OpError::Invalid(problems));
     }
-    let hash = hash_password(password).await?;
+    let hash = hash_password(passwords, password).await?;
     store
         .write(move |txn| {
             Box::pin(async move {

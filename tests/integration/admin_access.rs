@@ -463,13 +463,66 @@ async fn simultaneous_sign_ins_run_one_password_check_per_core() {
     while let Some(status) = attempts.join_next().await {
         assert_eq!(status.unwrap(), StatusCode::OK);
     }
-    // The bound holds for the whole test process (other tests' checks included).
-    let most = tether::operations::password_work::most_at_once();
-    let allowed = tether::operations::password_work::runs_at_once();
+    let most = app.state.passwords.most_at_once();
+    let allowed = app.state.passwords.runs_at_once();
     assert!(
         most >= 1 && most <= allowed,
         "{most} checks at once, {allowed} allowed"
     );
+}
+
+/// Beyond a short queue for password checks, a sign-in is refused at once with 503 and
+/// `Retry-After`, instead of queueing up minutes of work; none gets a 500, and the owner signs in
+/// once the crowd is gone.
+#[tokio::test]
+async fn a_crowd_of_sign_ins_beyond_the_queue_gets_503_with_retry_after() {
+    let app = TestApp::start(Options {
+        trust_forwarded_for: true,
+        ..Options::default()
+    })
+    .await;
+    create_user(&app, "ana@example.com", Role::Admin).await;
+    let crowd = app.state.passwords.waiting_at_most() + app.state.passwords.runs_at_once() + 60;
+    let mut ready = Vec::new();
+    for i in 0..crowd {
+        let browser = Browser::from_address(&app, &format!("198.19.{}.{}", i / 200, i % 200));
+        let token = browser.get("/admin/login").await.csrf_token();
+        ready.push((browser, token));
+    }
+    let mut attempts = tokio::task::JoinSet::new();
+    for (browser, token) in ready {
+        attempts.spawn(async move {
+            let page = browser
+                .post_raw(
+                    "/admin/login",
+                    &[
+                        ("csrf_token", token.as_str()),
+                        ("email", "nobody@example.com"),
+                        ("password", "wrong password!!"),
+                    ],
+                )
+                .await;
+            let retry_after = page
+                .headers
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (page.status, retry_after)
+        });
+    }
+    let (mut checked, mut refused) = (0, 0);
+    while let Some(answer) = attempts.join_next().await {
+        match answer.unwrap() {
+            (StatusCode::OK, _) => checked += 1,
+            (StatusCode::SERVICE_UNAVAILABLE, Some(retry)) if retry == "1" => refused += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(refused > 0, "{checked} checked, none refused");
+    assert!(checked > 0);
+    Browser::from_address(&app, "198.51.100.20")
+        .sign_in("ana@example.com", PASSWORD)
+        .await
+        .assert_redirect("/admin");
 }
 
 #[tokio::test]

@@ -81,6 +81,7 @@ pub async fn change_password(
 ) -> Result<Response, AdminError> {
     let mut problems = Problems::new();
     if !verify_password(
+        &app.passwords,
         form.current_password.clone(),
         Some(who.user.password_hash.clone()),
     )
@@ -101,6 +102,7 @@ pub async fn change_password(
     };
     operations::users::set_password(
         &app.db,
+        &app.passwords,
         actor,
         who.user.clone(),
         form.new_password,

@@ -27,6 +27,8 @@ pub enum AdminError {
     UnsupportedMediaType,
     /// The database does not answer (or another process holds it busy); nothing was changed.
     Unavailable,
+    /// Too many sign-ins wait for a password check; try again in a second.
+    Busy,
     Internal,
 }
 
@@ -77,6 +79,11 @@ impl AdminError {
                 "Nothing was changed. Go back (your text is still in the form) and try again in \
                  a moment."
                     .into(),
+            ),
+            AdminError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Too busy to check passwords",
+                "Many sign-ins arrived at once. Nothing was changed; try again in a moment.".into(),
             ),
             AdminError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -187,6 +194,11 @@ impl IntoResponse for AdminError {
             && let Ok(value) = HeaderValue::from_str(&retry_after_secs.max(1).to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        if matches!(self, AdminError::Busy) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

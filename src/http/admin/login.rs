@@ -18,7 +18,8 @@ use crate::http::admin::error::AdminError;
 use crate::http::admin::render::{field_errors, public_page};
 use crate::http::admin::request::Empty;
 use crate::http::admin::session::{self, SignedIn};
-use crate::operations::{self, OpError, password_work};
+use crate::operations::password_work::{PasswordWork, PasswordWorkError};
+use crate::operations::{self, OpError};
 use crate::state::AppState;
 use crate::storage::accounts;
 
@@ -76,15 +77,18 @@ pub async fn setup(
         return public_page(&session, "setup.html", values).await;
     }
     let now = app.clock.now();
-    let user = match operations::users::set_up_first_admin(&app.db, &addr, new_user, now).await {
-        Ok(user) => user,
-        // Someone else finished the set-up first (or the email was taken by them).
-        Err(OpError::NotFound) => return Err(AdminError::NotFound),
-        Err(OpError::Invalid(problems)) if problems.iter().any(|p| p.path == "email") => {
-            return Err(AdminError::NotFound);
-        }
-        Err(other) => return Err(other.into()),
-    };
+    let user =
+        match operations::users::set_up_first_admin(&app.db, &app.passwords, &addr, new_user, now)
+            .await
+        {
+            Ok(user) => user,
+            // Someone else finished the set-up first (or the email was taken by them).
+            Err(OpError::NotFound) => return Err(AdminError::NotFound),
+            Err(OpError::Invalid(problems)) if problems.iter().any(|p| p.path == "email") => {
+                return Err(AdminError::NotFound);
+            }
+            Err(other) => return Err(other.into()),
+        };
     session::start(&session, &user, now).await?;
     accounts::record_login(app.db.conn(), user, now).await?;
     session::flash(&session, "Welcome to Tether. Your admin account is ready.").await?;
@@ -93,12 +97,19 @@ pub async fn setup(
 
 /// Verifies on a blocking thread, in turn with other password work; `None` (unknown account)
 /// spends the same time.
-pub async fn verify_password(password: String, stored: Option<String>) -> Result<bool, AdminError> {
-    password_work::verify(password, stored)
+pub async fn verify_password(
+    work: &PasswordWork,
+    password: String,
+    stored: Option<String>,
+) -> Result<bool, AdminError> {
+    work.verify(password, stored)
         .await
-        .map_err(|error| {
-            tracing::error!(%error, "password check failed");
-            AdminError::Internal
+        .map_err(|error| match error {
+            PasswordWorkError::Busy => AdminError::Busy,
+            error => {
+                tracing::error!(%error, "password check failed");
+                AdminError::Internal
+            }
         })
 }
 
@@ -174,6 +185,7 @@ pub async fn login(
     }
     let user = accounts::find_user_by_email(app.db.conn(), &form.email).await?;
     let matches = verify_password(
+        &app.passwords,
         form.password.clone(),
         user.as_ref().map(|u| u.password_hash.clone()),
     )

@@ -92,7 +92,15 @@ pub async fn create(
         password: form.password.clone(),
     };
     if problems.is_empty() {
-        match operations::users::create(&app.db, actor, new_user.clone(), app.clock.now()).await {
+        match operations::users::create(
+            &app.db,
+            &app.passwords,
+            actor,
+            new_user.clone(),
+            app.clock.now(),
+        )
+        .await
+        {
             Ok(created) => {
                 return who
                     .done(
@@ -232,6 +240,7 @@ pub async fn reset_password(
     let change = PasswordChange::Reset { keep_session: keep };
     let outcome = operations::users::set_password(
         &app.db,
+        &app.passwords,
         actor,
         target.clone(),
         form.password,
