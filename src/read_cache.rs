@@ -253,15 +253,10 @@ impl Shared {
         (group, every_article, in_place)
     }
 
-    /// Evicts what `event` changed.
-    fn apply(&self, event: &ContentEvent) {
-        let in_place = event.subject.as_deref().filter(|_| event.lists_in_place);
-        self.evict(&event.paths, in_place);
-    }
-
-    /// Evicts the answers at `paths`; the list pages only as far as an update in place of
-    /// `in_place` changed them, when given.
-    fn evict(&self, paths: &[String], in_place: Option<&str>) {
+    /// Evicts the answers at `paths` of an event about `subject`; the list pages only as far as
+    /// an update in place of the subject changed them, when `lists_in_place`.
+    fn evict(&self, paths: &[String], subject: Option<&str>, lists_in_place: bool) {
+        let in_place = subject.filter(|_| lists_in_place);
         self.epoch.fetch_add(1, Ordering::AcqRel);
         for path in paths {
             match path.as_str() {
@@ -352,7 +347,7 @@ impl ReadCache {
     pub fn apply(&self, events: &[ContentEvent]) {
         if let Some(shared) = &self.shared {
             for event in events {
-                shared.apply(event);
+                shared.evict(&event.paths, event.subject.as_deref(), event.lists_in_place);
             }
         }
     }
@@ -469,8 +464,7 @@ async fn catch_up(store: &Store, shared: &Shared) -> Result<(), StorageError> {
             return Ok(());
         };
         for event in &batch {
-            let in_place = event.subject.as_deref().filter(|_| event.lists_in_place);
-            shared.evict(&event.paths, in_place);
+            shared.evict(&event.paths, event.subject.as_deref(), event.lists_in_place);
         }
         applied = last;
         shared.applied.store(applied, Ordering::Release);

@@ -38,7 +38,7 @@ type Job = Box<dyn FnOnce() + Send>;
 pub struct PasswordWork {
     turns: Arc<Semaphore>,
     /// To the password threads (they end when this is dropped).
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
     runs_at_once: usize,
     waiting_at_most: usize,
     waiting: AtomicUsize,
@@ -79,7 +79,7 @@ impl PasswordWork {
         }
         Self {
             turns: Arc::new(Semaphore::new(cores)),
-            jobs: Mutex::new(jobs),
+            jobs,
             runs_at_once: cores,
             waiting_at_most: cores * 40,
             waiting: AtomicUsize::new(0),
@@ -148,8 +148,6 @@ impl PasswordWork {
             let _ = answer.send(result);
         });
         self.jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
             .send(job)
             .map_err(|_| PasswordWorkError::Task("the password threads have stopped".into()))?;
         answered

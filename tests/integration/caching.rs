@@ -8,7 +8,7 @@ use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, ETAG, IF_NONE_
 use serde_json::json;
 
 use crate::fixtures::{article, bundle, hours_ago};
-use crate::support::{Options, TestApp};
+use crate::support::{Options, TestApp, save_article};
 
 const ARTICLE: &str = "/api/v1/articles/anxious-avoidant-relationship-dynamic";
 
@@ -109,28 +109,11 @@ async fn etag_changes_when_content_changes() {
 
 /// Saves an article through a server's own store (its process), as its admin would.
 async fn retitle(app: &TestApp, slug: &str, title: &str) {
-    use tether::domain::publishing::EditorAction;
-    use tether::operations::articles::{self, ArticleSave};
-    let stored = tether::storage::articles::load(&app.db, slug)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut draft = stored.article;
-    draft.title = title.to_owned();
-    let request = ArticleSave {
-        existing: Some((slug.to_owned(), stored.version)),
-        draft,
-        action: EditorAction::Save,
-    };
-    let author = tether::storage::revisions::Author {
-        user_id: None,
-        name: "t".into(),
-        keep: 5,
-    };
-    let actor = tether::operations::Actor::command_line();
-    articles::save(&app.state.db, actor, author, request, app.clock_now())
-        .await
-        .unwrap();
+    let action = tether::domain::publishing::EditorAction::Save;
+    save_article(&app.state.db, slug, app.clock_now(), action, |draft| {
+        draft.title = title.to_owned();
+    })
+    .await;
 }
 
 /// How long `app` takes to answer `path` with `title`, asking every few milliseconds; panics

@@ -5,12 +5,11 @@
 use serde_json::{Value, json};
 use tether::domain::publishing::EditorAction;
 use tether::operations::Actor;
-use tether::operations::articles::{self, ArticleSave};
+use tether::operations::articles;
 use tether::storage::public_read::{ArticleFilter, ListAnchors, list_articles};
-use tether::storage::revisions::Author;
 
 use crate::fixtures::{article, bundle, ts};
-use crate::support::{TestApp, now};
+use crate::support::{TestApp, now, save_article};
 
 /// Every page of the list of `tag` (None: all articles), as (slugs, total), up to one page past
 /// the end.
@@ -60,31 +59,7 @@ async fn save(
     edit: impl FnOnce(&mut tether::domain::content::Article),
     action: EditorAction,
 ) {
-    let stored = tether::storage::articles::load(&app.db, slug)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut draft = stored.article;
-    edit(&mut draft);
-    let request = ArticleSave {
-        existing: Some((slug.to_owned(), stored.version)),
-        draft,
-        action,
-    };
-    let author = Author {
-        user_id: None,
-        name: "t".into(),
-        keep: 5,
-    };
-    articles::save(
-        &app.db,
-        Actor::command_line(),
-        author,
-        request,
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
+    save_article(&app.db, slug, app.clock_now(), action, edit).await;
 }
 
 #[tokio::test]

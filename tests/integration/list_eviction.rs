@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tether::domain::content::Article;
 
 use crate::fixtures::{article, bundle, hours_ago};
-use crate::support::{Options, TestApp};
+use crate::support::{Options, TestApp, save_article};
 
 /// Newest first, two a page: `a b | c d`.
 const FIRST: &str = "/api/v1/articles?per_page=2&page=1";
@@ -39,29 +39,9 @@ async fn four_articles(app: &TestApp) {
 /// Saves article `slug` through `app`'s own store (its process), changed by `change`, a minute
 /// later than the server's clock said.
 async fn edit(app: &TestApp, slug: &str, change: impl FnOnce(&mut Article)) {
-    use tether::domain::publishing::EditorAction;
-    use tether::operations::articles::{self, ArticleSave};
     app.clock.advance(chrono::Duration::minutes(1));
-    let stored = tether::storage::articles::load(&app.db, slug)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut draft = stored.article;
-    change(&mut draft);
-    let request = ArticleSave {
-        existing: Some((slug.to_owned(), stored.version)),
-        draft,
-        action: EditorAction::Save,
-    };
-    let author = tether::storage::revisions::Author {
-        user_id: None,
-        name: "t".into(),
-        keep: 5,
-    };
-    let actor = tether::operations::Actor::command_line();
-    articles::save(&app.state.db, actor, author, request, app.clock_now())
-        .await
-        .unwrap();
+    let action = tether::domain::publishing::EditorAction::Save;
+    save_article(&app.state.db, slug, app.clock_now(), action, change).await;
 }
 
 fn slugs(list: &Value) -> Vec<&str> {

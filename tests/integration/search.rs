@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::fixtures::{article, bundle, hours_ago};
-use crate::support::{TestApp, assert_error};
+use crate::support::{TestApp, assert_error, save_article};
 
 fn slugs(page: &Value) -> Vec<String> {
     page["data"]
@@ -155,8 +155,7 @@ async fn search_combines_with_tags_and_pages_past_the_end() {
 async fn list_and_tag_totals_stay_exact_through_writes_and_time() {
     use tether::domain::publishing::EditorAction;
     use tether::operations::Actor;
-    use tether::operations::articles::{self, ArticleSave};
-    use tether::storage::revisions::Author;
+    use tether::operations::articles;
 
     let app = TestApp::empty().await;
     let mut a = article("a", "A", &hours_ago(3));
@@ -192,31 +191,7 @@ async fn list_and_tag_totals_stay_exact_through_writes_and_time() {
     let save = |slug: &'static str, edit: fn(&mut tether::domain::content::Article), action| {
         let app = &app;
         async move {
-            let stored = tether::storage::articles::load(&app.db, slug)
-                .await
-                .unwrap()
-                .unwrap();
-            let mut draft = stored.article;
-            edit(&mut draft);
-            let request = ArticleSave {
-                existing: Some((slug.to_owned(), stored.version)),
-                draft,
-                action,
-            };
-            let author = Author {
-                user_id: None,
-                name: "t".into(),
-                keep: 5,
-            };
-            articles::save(
-                &app.db,
-                Actor::command_line(),
-                author,
-                request,
-                app.clock_now(),
-            )
-            .await
-            .unwrap();
+            save_article(&app.db, slug, app.clock_now(), action, edit).await;
             app.caught_up().await;
         }
     };

@@ -339,3 +339,35 @@ impl TestApp {
         self.clock.now()
     }
 }
+
+/// Saves article `slug` through `store`, opened at its current version and changed by `edit`,
+/// as `operations::articles::save` does for the admin: the test's own store (`app.db`) writes
+/// as another process would, the server's (`app.state.db`) as its admin.
+pub async fn save_article(
+    store: &Store,
+    slug: &str,
+    now: DateTime<Utc>,
+    action: tether::domain::publishing::EditorAction,
+    edit: impl FnOnce(&mut tether::domain::content::Article),
+) {
+    use tether::operations::articles::{self, ArticleSave};
+    let stored = tether::storage::articles::load(store, slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut draft = stored.article;
+    edit(&mut draft);
+    let request = ArticleSave {
+        existing: Some((slug.to_owned(), stored.version)),
+        draft,
+        action,
+    };
+    let author = tether::storage::revisions::Author {
+        user_id: None,
+        name: "t".into(),
+        keep: 5,
+    };
+    articles::save(store, Actor::command_line(), author, request, now)
+        .await
+        .unwrap();
+}

@@ -14,8 +14,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Value};
 
+use super::sql::{ListRows, Sql};
 use crate::domain::timestamp::Timestamp;
 use crate::storage::StorageError;
 
@@ -39,6 +40,7 @@ pub struct Start {
 /// Markers of every list read so far (in memory; one per list, a few kB each).
 pub struct ListAnchors {
     every: u64,
+    /// By tag ('' for all articles).
     lists: Mutex<HashMap<String, Arc<Markers>>>,
     /// One rebuild at a time: the requests that wait then find it done.
     building: tokio::sync::Mutex<()>,
@@ -69,21 +71,21 @@ impl ListAnchors {
         self.every
     }
 
-    fn current(&self, tag: &str, moves: i64) -> Option<Arc<Markers>> {
+    fn current(&self, tag: Option<&str>, moves: i64) -> Option<Arc<Markers>> {
         self.lists
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(tag)
+            .get(tag.unwrap_or(""))
             .filter(|m| m.moves == moves)
             .cloned()
     }
 
-    /// The last marker at or before `position` in the list of `tag` ('' for all articles),
+    /// The last marker at or before `position` in the list of `tag` (`None`: all articles),
     /// whose `moves` counter reads `moves`; `None` before the first marker.
     pub async fn start_before<C: ConnectionTrait>(
         &self,
         db: &C,
-        tag: &str,
+        tag: Option<&str>,
         moves: i64,
         position: u64,
     ) -> Result<Option<Start>, StorageError> {
@@ -122,12 +124,12 @@ impl ListAnchors {
     async fn rebuild<C: ConnectionTrait>(
         &self,
         db: &C,
-        tag: &str,
+        tag: Option<&str>,
     ) -> Result<Arc<Markers>, StorageError> {
         let backend = db.get_database_backend();
         let before = moves(db, tag).await?;
         let rows = db
-            .query_all_raw(marker_query(backend, tag, self.every))
+            .query_all_raw(marker_query(backend, tag, self.every).statement())
             .await?;
         let mut keys = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -146,45 +148,35 @@ impl ListAnchors {
             self.lists
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .insert(tag.to_owned(), Arc::clone(&markers));
+                .insert(tag.unwrap_or("").to_owned(), Arc::clone(&markers));
         }
         Ok(markers)
     }
 }
 
-/// The `moves` counter of the list of `tag` ('' for all articles); 0 for a tag never used.
-pub async fn moves<C: ConnectionTrait>(db: &C, tag: &str) -> Result<i64, StorageError> {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Postgres => "SELECT moves FROM article_counts WHERE tag = $1",
-        _ => "SELECT moves FROM article_counts WHERE tag = ?",
-    };
-    let statement = Statement::from_sql_and_values(backend, sql, [Value::from(tag)]);
-    Ok(match db.query_one_raw(statement).await? {
+/// The `moves` counter of the list of `tag` (`None`: all articles); 0 for a tag never used.
+async fn moves<C: ConnectionTrait>(db: &C, tag: Option<&str>) -> Result<i64, StorageError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT moves FROM article_counts WHERE tag = ")
+        .bind(tag.unwrap_or(""));
+    Ok(match db.query_one_raw(sql.statement()).await? {
         Some(row) => row.try_get_by_index::<i64>(0)?,
         None => 0,
     })
 }
 
 /// Every `every`th key of a list, oldest first (one walk of its index).
-fn marker_query(backend: DatabaseBackend, tag: &str, every: u64) -> Statement {
-    let every = i64::try_from(every).unwrap_or(i64::MAX);
-    if tag.is_empty() {
-        let sql = format!(
-            "SELECT visible_from, id FROM (SELECT visible_from, id, row_number() OVER (ORDER BY \
-             visible_from, id) AS n FROM articles WHERE visible_from IS NOT NULL) m WHERE n % \
-             {every} = 0 ORDER BY n"
-        );
-        return Statement::from_string(backend, sql);
-    }
-    let placeholder = match backend {
-        DatabaseBackend::Postgres => "$1",
-        _ => "?",
-    };
-    let sql = format!(
-        "SELECT visible_from, article_id FROM (SELECT visible_from, article_id, row_number() OVER \
-         (ORDER BY visible_from, article_id) AS n FROM article_tags WHERE tag = {placeholder} AND \
-         visible_from IS NOT NULL) m WHERE n % {every} = 0 ORDER BY n"
+fn marker_query(backend: DatabaseBackend, tag: Option<&str>, every: u64) -> Sql {
+    let list = ListRows::of(tag);
+    let id = list.id();
+    let mut sql = Sql::new(backend);
+    sql.push(&format!("SELECT visible_from, {id} FROM ("));
+    list.select(
+        &mut sql,
+        &format!("visible_from, {id}, row_number() OVER (ORDER BY visible_from, {id}) AS n"),
     );
-    Statement::from_sql_and_values(backend, sql, [Value::from(tag)])
+    sql.push(&format!(
+        "visible_from IS NOT NULL) m WHERE n % {every} = 0 ORDER BY n"
+    ));
+    sql
 }

@@ -10,6 +10,7 @@ mod anchors;
 mod articles;
 mod library;
 mod pages;
+mod sql;
 
 pub use anchors::ListAnchors;
 

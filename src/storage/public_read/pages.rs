@@ -8,9 +8,10 @@
 //! by triggers) less the few articles scheduled for later, never from a count over every row.
 //! The queries are written per database where their dialects differ; they mean the same.
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend};
 
 use super::anchors::ListAnchors;
+use super::sql::{ListRows, Sql, to_i64};
 use crate::domain::search::{SearchQuery, Term};
 use crate::domain::timestamp::Timestamp;
 use crate::storage::StorageError;
@@ -29,45 +30,6 @@ pub struct Selection<'a> {
     pub search: Option<&'a SearchQuery>,
     pub offset: u64,
     pub limit: u64,
-}
-
-/// SQL text with its values, numbered the way the database wants (`?` or `$n`).
-struct Sql {
-    backend: DatabaseBackend,
-    text: String,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    fn new(backend: DatabaseBackend) -> Self {
-        Self {
-            backend,
-            text: String::new(),
-            values: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-
-    /// Appends a placeholder for `value`.
-    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
-        self.values.push(value.into());
-        match self.backend {
-            DatabaseBackend::Postgres => {
-                let n = self.values.len();
-                self.text.push_str(&format!("${n}"));
-            }
-            _ => self.text.push('?'),
-        }
-        self
-    }
-
-    fn statement(&self) -> Statement {
-        Statement::from_sql_and_values(self.backend, &self.text, self.values.clone())
-    }
 }
 
 /// The page of ids and the total for `selection`, as readers see it at `now`.
@@ -110,24 +72,17 @@ async fn newest<C: ConnectionTrait>(
     now: Timestamp,
 ) -> Result<PageIds, StorageError> {
     let backend = db.get_database_backend();
-    let tag = selection.tag.unwrap_or("");
-    // The list's table and id column, and the start of a query of its rows.
-    let (table, id) = match selection.tag {
-        Some(_) => ("article_tags", "article_id"),
-        None => ("articles", "id"),
-    };
-    let rows_of_list = |select: &str| {
+    let list = ListRows::of(selection.tag);
+    let id = list.id();
+    let rows_of_list = |columns: &str| {
         let mut sql = Sql::new(backend);
-        sql.push(&format!("SELECT {select} FROM {table} WHERE "));
-        if let Some(tag) = selection.tag {
-            sql.push("tag = ").bind(tag).push(" AND ");
-        }
+        list.select(&mut sql, columns);
         sql
     };
     let mut counted = Sql::new(backend);
     counted
         .push("SELECT readable, moves FROM article_counts WHERE tag = ")
-        .bind(tag);
+        .bind(selection.tag.unwrap_or(""));
     let (readable, moves) = match db.query_one_raw(counted.statement()).await? {
         Some(row) => (
             row.try_get_by_index::<i64>(0)?,
@@ -157,7 +112,7 @@ async fn newest<C: ConnectionTrait>(
     }
     let skip = match selection
         .anchors
-        .start_before(db, tag, moves, first)
+        .start_before(db, selection.tag, moves, first)
         .await?
     {
         Some(start) => {
@@ -190,7 +145,7 @@ async fn search<C: ConnectionTrait>(
     now: Timestamp,
 ) -> Result<PageIds, StorageError> {
     let backend = db.get_database_backend();
-    let completions = match (backend, query.terms.iter().find(|t| t.prefix)) {
+    let completions = match (backend, parts(query).1) {
         (DatabaseBackend::Sqlite, Some(prefix)) => {
             words_starting_with(db, &prefix.words.join(" ")).await?
         }
@@ -427,12 +382,10 @@ fn postgres_tsquery(sql: &mut Sql, wanted: &[&Term], excluded: &[&Term]) {
     }
 }
 
-fn to_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
 #[cfg(test)]
 mod tests {
+    use sea_orm::Value;
+
     use super::*;
 
     #[test]
